@@ -1,0 +1,180 @@
+r"""The problem protocol shared by every family in :mod:`ratecheck.problems`.
+
+A problem is :math:`F : \mathbb{R}^d \to \mathbb{R}` with a stochastic gradient
+oracle, evaluated on batches of points of shape ``(replicates, dim)``:
+
+* ``value(x) -> (replicates,)``, ``grad(x) -> (replicates, dim)`` (exact);
+* ``stochastic_grad(x, rng) -> (replicates, dim)``, unbiased for ``grad(x)``,
+  drawing only from the given :class:`numpy.random.Generator`; time-varying
+  (online) problems set ``time_varying = True`` and also take ``t``.
+
+Any user object with ``dim``, ``value``, ``grad`` and ``stochastic_grad(x, rng)``
+works with :func:`ratecheck.simulate`; the built-in families derive from
+:class:`Problem`, which adds declared constants, a box domain, additive noise of
+any kind (:mod:`ratecheck.problems.noise`) and coordinate scaling.
+
+A family implements ``_value(z)``, ``_grad(z)`` and optionally ``_oracle(z, rng, t)``
+(its intrinsic stochastic gradient, e.g. the counterexamples' two-point law).
+With ``scales = s`` the problem is :math:`F(x) = f(s \odot x)`, so
+:math:`\nabla F(x) = s \odot \nabla f(s \odot x)` and the declared constants transform
+as :math:`L \to L \max s_i^2`, :math:`\mu \to \mu \min s_i^2`, :math:`G \to G \max s_i`,
+:math:`H \to H \max s_i^3`, :math:`x^\star \to x^\star / s`. Additive noise is drawn
+last, on the gradient of the scaled problem, with its own per-coordinate scales.
+
+Declared constants (``None`` where they do not exist or are unknown):
+``L`` gradient Lipschitz, ``mu`` strong convexity, ``G`` bound on ‖∇F‖ (Lipschitz
+constant of F), ``H`` Hessian Lipschitz, ``sigma2`` bound on E‖g − ∇F‖², ``f_star``
+= inf F, ``x_star`` a minimiser (shape ``(dim,)``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+import numpy as np
+
+from .. import _validate as V
+from .noise import Noise, make_noise
+
+__all__ = ["Problem"]
+
+CONSTANTS = ("L", "mu", "G", "H", "sigma2", "f_star", "x_star")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    """Base class of the built-in problem families."""
+
+    dim: int = 1
+    noise: object = None
+    scales: object = None
+
+    name: ClassVar[str] = ""
+    reference: ClassVar[str] = ""
+    #: "smooth nonconvex", "strongly convex", "counterexample", "hard instance", ...
+    category: ClassVar[str] = ""
+    time_varying: ClassVar[bool] = False
+    #: declared bound on E‖oracle − ∇f‖² of the family's own oracle (before scaling/noise)
+    intrinsic_sigma2: ClassVar[float] = 0.0
+
+    # -------------------------------------------------------------------- set-up
+    def __post_init__(self):
+        self._set("dim", V.integer("dim", self.dim, low=1))
+        self._set("noise", make_noise(self.noise, self.dim))
+        if self.scales is not None:
+            self._set("scales", V.vector("scales", self.scales, self.dim, positive_entries=True))
+        self._setup()
+
+    def _set(self, name, value):
+        object.__setattr__(self, name, value)
+
+    def _setup(self) -> None:
+        """Family-specific validation and precomputation (override)."""
+
+    # ------------------------------------------------------- family (unscaled) parts
+    def _value(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _grad(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _oracle(self, z: np.ndarray, rng: np.random.Generator, t) -> np.ndarray:
+        """The family's own stochastic gradient at z (default: exact)."""
+        return self._grad(z)
+
+    def _constants(self) -> dict:
+        """Unscaled constants of the family (override); keys from ``CONSTANTS``."""
+        return {}
+
+    def _domain(self):
+        """Unscaled box ``(lower, upper)`` as arrays of shape (dim,), or ``None``."""
+        return None
+
+    def initial_point(self) -> np.ndarray:
+        """Default starting point, shape (dim,), in the problem's (scaled) coordinates."""
+        z0 = self._initial_point()
+        return z0 if self.scales is None else z0 / self.scales
+
+    def _initial_point(self) -> np.ndarray:
+        return np.zeros(self.dim)
+
+    # ------------------------------------------------------------------ public API
+    def value(self, x: np.ndarray) -> np.ndarray:
+        x = V.points("x", x, self.dim)
+        return self._value(x if self.scales is None else x * self.scales)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        x = V.points("x", x, self.dim)
+        if self.scales is None:
+            return self._grad(x)
+        g = self._grad(x * self.scales)
+        g *= self.scales
+        return g
+
+    def stochastic_grad(self, x: np.ndarray, rng: np.random.Generator, t: int | None = None) -> np.ndarray:
+        """Unbiased stochastic gradient at ``x``; ``t`` (the query count, from 1) for online problems."""
+        x = V.points("x", x, self.dim)
+        if self.scales is None:
+            g = self._oracle(x, rng, t)
+        else:
+            g = self._oracle(x * self.scales, rng, t)
+            g *= self.scales
+        if self.noise.kind != "none":
+            xi = np.empty_like(g)
+            self.noise.sample(rng, xi, grad=self.grad(x) if self.noise.needs_grad else None)
+            g += xi
+        return g
+
+    @property
+    def domain(self):
+        """Box ``(lower, upper)`` the simulator projects on, or ``None``."""
+        box = self._domain()
+        if box is None or self.scales is None:
+            return box
+        return box[0] / self.scales, box[1] / self.scales
+
+    def project(self, x: np.ndarray) -> None:
+        """Project ``x`` onto the domain in place (no-op without a domain)."""
+        box = self.domain
+        if box is not None:
+            np.clip(x, box[0], box[1], out=x)
+
+    def constants(self) -> dict:
+        """Declared constants of the problem as posed (scaled, with noise)."""
+        c = {k: None for k in CONSTANTS}
+        c.update(self._constants())
+        c.setdefault("sigma2", self.intrinsic_sigma2)
+        if c["sigma2"] is None:
+            c["sigma2"] = self.intrinsic_sigma2
+        s = self.scales
+        if s is not None:
+            smax, smin = float(s.max()), float(s.min())
+            for key, power in (("L", 2), ("G", 1), ("H", 3), ("sigma2", 2)):
+                if c[key] is not None:
+                    c[key] = c[key] * smax ** power
+            if c["mu"] is not None:
+                c["mu"] = c["mu"] * smin ** 2
+            if c["x_star"] is not None:
+                c["x_star"] = np.asarray(c["x_star"]) / s
+        c["sigma2"] = c["sigma2"] + self.noise.sigma2(self.dim)
+        if self.noise.needs_grad and getattr(self.noise, "sigma1", 0) > 0:
+            c["sigma2"] = float("inf")
+        return c
+
+    def __getattr__(self, item):
+        # L, mu, G, H, sigma2, f_star, x_star as attributes
+        if item in CONSTANTS:
+            return self.constants()[item]
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {item!r}")
+
+    def describe(self) -> dict:
+        """JSON-able parameters that :func:`ratecheck.problems.make` accepts back."""
+        out = {"name": self.name}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Noise):
+                value = None if value.kind == "none" else value.describe()
+            elif isinstance(value, np.ndarray):
+                value = value.tolist()
+            out[f.name] = value
+        return out
