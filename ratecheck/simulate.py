@@ -56,7 +56,7 @@ from . import _validate as V
 from .optimizers.base import BlockRNG, Optimizer
 from .result import SimulationResult
 
-__all__ = ["simulate", "log_checkpoints", "DEFAULT_BLOCK_SIZE"]
+__all__ = ["simulate", "log_checkpoints", "metric_names", "DEFAULT_BLOCK_SIZE"]
 
 DEFAULT_BLOCK_SIZE = 256
 
@@ -107,6 +107,23 @@ def _constants(problem) -> dict:
     c = get() if callable(get) else {}
     return {"f_star": c.get("f_star", getattr(problem, "f_star", None)),
             "x_star": c.get("x_star", getattr(problem, "x_star", None))}
+
+
+def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
+                 certificate: bool | None = None) -> list[str]:
+    """The metric names :func:`simulate` records for this problem and optimizer."""
+    consts = _constants(problem)
+    point = ["grad_norm_sq", "grad_norm_l1", "value"]
+    point += ["gap"] if consts["f_star"] is not None else []
+    point += ["dist"] if consts["x_star"] is not None else []
+    names = list(point)
+    if running:
+        names += ["min_grad_norm_sq", "avg_grad_norm_sq"] + (["min_gap"] if consts["f_star"] is not None else [])
+    if optimizer.output != "iterate":
+        names += [f"out_{n}" for n in point]
+        if certificate is None or certificate:
+            names += ["cert_grad_norm", "cert_spread"]
+    return sorted(names)
 
 
 def _sqnorm(a: np.ndarray) -> np.ndarray:

@@ -1,0 +1,116 @@
+"""Figures: pure functions of stored results (they never rerun a simulation).
+
+:func:`plot_stationarity` draws a measure against iterations on log-log axes: the
+median (or mean) across surviving replicates with a quantile band, one curve per
+result, optionally a reference slope.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+__all__ = ["plot_stationarity", "save_figure", "METRIC_LABELS"]
+
+METRIC_LABELS = {
+    "grad_norm_sq": r"$\|\nabla F(x_t)\|^2$",
+    "grad_norm_l1": r"$\|\nabla F(x_t)\|_1$",
+    "gap": r"$F(x_t) - F^\star$",
+    "dist": r"$\|x_t - x^\star\|$",
+    "value": r"$F(x_t)$",
+    "min_grad_norm_sq": r"$\min_{s<t}\|\nabla F(x_s)\|^2$",
+    "avg_grad_norm_sq": r"$\frac{1}{t}\sum_{s<t}\|\nabla F(x_s)\|^2$",
+    "min_gap": r"$\min_{s<t} F(x_s) - F^\star$",
+    "out_grad_norm_sq": r"$\|\nabla F(\bar x_t)\|^2$ (output)",
+    "out_gap": r"$F(\bar x_t) - F^\star$ (output)",
+    "out_dist": r"$\|\bar x_t - x^\star\|$ (output)",
+    "cert_grad_norm": r"$\|\sum_s w_s \nabla F(y_s)\|$",
+    "cert_spread": r"$\sum_s w_s\|y_s - \bar y\|^2$",
+}
+
+
+def _summary(values: np.ndarray, center: str, band):
+    finite = values[:, np.all(np.isfinite(values), axis=0)]
+    if finite.shape[1] == 0:
+        return None
+    mid = np.median(finite, axis=1) if center == "median" else finite.mean(axis=1)
+    lo, hi = np.quantile(finite, band, axis=1) if band else (None, None)
+    return mid, lo, hi
+
+
+def plot_stationarity(results, labels=None, *, metric: str = "grad_norm_sq", center: str = "median",
+                      band=(0.25, 0.75), title: str | None = None, reference_slope=None, ax=None,
+                      logy: bool = True):
+    """Plot ``metric`` against iterations for one or more results.
+
+    Parameters
+    ----------
+    results : SimulationResult or list of them
+    labels : list of str, optional (default: optimizer names)
+    metric : name of a recorded metric (``result.metrics``)
+    center : "median" or "mean" across surviving replicates
+    band : (low, high) quantiles for the shaded band, or None
+    reference_slope : (slope, label) drawn through the first curve's last point, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not isinstance(results, (list, tuple)):
+        results = [results]
+    labels = labels or [r.optimizer.get("name", "?") for r in results]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
+    else:
+        fig = ax.figure
+    anchor = None
+    for res, label in zip(results, labels):
+        if metric not in res.metrics:
+            raise ValueError(f"metric {metric!r} not recorded; available: {', '.join(sorted(res.metrics))}")
+        summary = _summary(res.metrics[metric], center, band)
+        if summary is None:
+            continue
+        mid, lo, hi = summary
+        t = res.checkpoints
+        suffix = f" ({res.n_diverged} diverged)" if res.n_diverged else ""
+        (line,) = ax.plot(t, mid, label=f"{label}{suffix}", lw=1.6)
+        if band:
+            ax.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+        if anchor is None and np.all(mid > 0):
+            anchor = (t[-1], mid[-1])
+    if reference_slope is not None and anchor is not None:
+        slope, ref_label = reference_slope
+        t = np.geomspace(max(1, anchor[0] / 100), anchor[0], 20)
+        ax.plot(t, anchor[1] * (t / anchor[0]) ** slope, "k--", lw=1, label=ref_label)
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("iterations $t$ (stochastic gradient queries)")
+    ax.set_ylabel(METRIC_LABELS.get(metric, metric) + f" ({center}, band {band[0]:g}-{band[1]:g})"
+                  if band else METRIC_LABELS.get(metric, metric))
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def save_figure(fig, path_stem, formats=("png", "pdf")) -> list[Path]:
+    """Save ``fig`` as ``path_stem.png`` and ``.pdf`` (atomically) and close it."""
+    from .result import atomic_write_bytes
+    import io
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=150)
+        path = stem.with_suffix(f".{fmt}")
+        atomic_write_bytes(path, buf.getvalue())
+        paths.append(path)
+    plt.close(fig)
+    return paths

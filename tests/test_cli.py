@@ -1,0 +1,108 @@
+"""The command line: listing, running, and one-line refusals of bad input with nothing written."""
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ratecheck import catalog, optimizers, problems
+from ratecheck.cli import main
+
+GOOD = textwrap.dedent("""
+    description = "tiny"
+    [run]
+    steps = 40
+    replicates = 4
+    seed = 1
+    metric = "gap"
+    [quick]
+    steps = 20
+    [problem]
+    family = "quadratic"
+    dim = 3
+    [problem.noise]
+    kind = "gaussian"
+    sigma = 0.1
+    [[optimizer]]
+    name = "adam"
+    lr = 0.05
+    [[optimizer]]
+    name = "adam"
+    label = "Adam paper"
+    convention = "paper"
+    lr = { schedule = "inv_sqrt", lr = 0.1 }
+""")
+
+
+def test_list_names_every_optimizer_and_problem(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in optimizers.names() + problems.names():
+        assert f"  {name} " in out
+    for name in catalog.experiment_files():
+        assert name in out
+
+
+def test_run_writes_results_and_figure(tmp_path, capsys):
+    exp = tmp_path / "tiny.toml"
+    exp.write_text(GOOD)
+    out = tmp_path / "out"
+    assert main(["run", str(exp), "--out", str(out), "--quick"]) == 0
+    meta = json.loads((out / "experiment.json").read_text())
+    assert meta["run"]["steps"] == 20 and meta["labels"] == ["adam", "Adam paper"]
+    for label in ("adam", "Adam_paper"):
+        saved = json.loads((out / label / "result.json").read_text())
+        assert saved["steps"] == 20 and saved["seed"]["entropy"] == 1
+        assert saved["versions"]["numpy"]
+    assert (out / "figure.png").stat().st_size > 1000 and (out / "figure.pdf").exists()
+
+
+@pytest.mark.parametrize("mutation, fragment", [
+    (lambda s: s.replace('name = "adam"\nlr = 0.05', 'name = "adamm"\nlr = 0.05'), "unknown optimizer"),
+    (lambda s: s.replace("lr = 0.05", "lr = -0.05"), "lr"),
+    (lambda s: s.replace("lr = 0.05", "lr = 0.05\n    beta1 = 1.5"), "beta1"),
+    (lambda s: s.replace("lr = 0.05", "lr = 0.05\n    betta = 0.5"), "betta"),
+    (lambda s: s.replace("steps = 40", "steps = -40"), "steps"),
+    (lambda s: s.replace("steps = 40", "stepz = 40"), "stepz"),
+    (lambda s: s.replace('family = "quadratic"', 'family = "quadratik"'), "quadratic"),
+    (lambda s: s.replace("dim = 3", 'dim = "three"'), "dim"),
+    (lambda s: s.replace('kind = "gaussian"', 'kind = "gauss"'), "gaussian"),
+    (lambda s: s.replace('metric = "gap"', 'metric = "nope"'), "metric"),
+    (lambda s: s + "\n[[[broken", "malformed TOML"),
+    (lambda s: "", "problem"),
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, mutation, fragment):
+    exp = tmp_path / "bad.toml"
+    exp.write_text(mutation(GOOD))
+    out = tmp_path / "out"
+    assert main(["run", str(exp), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ratecheck: error:") and err.count("\n") == 1, err
+    assert fragment in err
+    assert not out.exists()
+
+
+def test_missing_file_and_unknown_command(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "nope.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+
+
+def test_console_script_help():
+    proc = subprocess.run([sys.executable, "-m", "ratecheck", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "reproduce" in proc.stdout
+
+
+@pytest.mark.parametrize("name", sorted(catalog.experiment_files()))
+def test_every_catalogue_experiment_parses(name):
+    exp = catalog.load_experiment(name, quick=True)
+    assert exp.labels and exp.run["steps"] >= 1
+
+
+@pytest.mark.parametrize("name", sorted(catalog.problem_instances()))
+def test_every_catalogue_problem_builds(name):
+    p = catalog.load_problem(name)
+    assert p.dim >= 1
