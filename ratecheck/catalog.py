@@ -57,7 +57,8 @@ __all__ = ["catalog_root", "load_toml", "problem_instances", "load_problem", "Ex
            "load_experiment", "experiment_files", "RUN_KEYS"]
 
 RUN_KEYS = {"steps", "replicates", "seed", "n_checkpoints", "metric", "running", "block_size"}
-_EXPERIMENT_KEYS = {"description", "claim", "reference", "run", "quick", "problem", "optimizer"}
+_EXPERIMENT_KEYS = {"description", "claim", "reference", "run", "quick", "problem", "optimizer", "sweep",
+                    "figure"}
 
 
 def catalog_root() -> Path:
@@ -155,12 +156,20 @@ class Experiment:
     problem_config: dict
     optimizer_configs: list = field(default_factory=list)
     labels: list = field(default_factory=list)
+    sweep: dict = field(default_factory=dict)
+    figure: dict = field(default_factory=dict)
 
     def problem(self):
         return _problems.from_config(_tuplify(self.problem_config))
 
     def optimizers(self):
         return [_optimizers.from_config(c) for c in self.optimizer_configs]
+
+    def cells(self):
+        """The simulations of this experiment (one per optimizer and sweep point)."""
+        from .sweep import expand
+        return expand(self.problem_config, self.optimizer_configs, self.labels, self.run, self.sweep,
+                      where=str(self.path or self.name))
 
 
 def _run_table(table, where: str) -> dict:
@@ -201,10 +210,14 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
             raise TypeError(f"{where}: {key} must be a string")
     run = {"steps": 1000, "replicates": 64, "seed": 0, "n_checkpoints": 40, "metric": "grad_norm_sq"}
     run.update(_run_table(data.get("run", {}), f"{where}: [run]"))
+    quick_table = data.get("quick", {})
+    if not isinstance(quick_table, dict):
+        raise TypeError(f"{where}: [quick] must be a table")
+    quick_table = dict(quick_table)
+    quick_sweep = quick_table.pop("sweep", None)
+    quick_run = _run_table(quick_table, f"{where}: [quick]")
     if quick:
-        run.update(_run_table(data.get("quick", {}), f"{where}: [quick]"))
-    elif "quick" in data:
-        _run_table(data["quick"], f"{where}: [quick]")
+        run.update(quick_run)
     if "problem" not in data:
         raise ValueError(f"{where}: needs a [problem] table")
     problem_config = _problem_params(data["problem"], f"{where}: [problem]", root)
@@ -225,9 +238,21 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         labels.append(label or table.get("name", f"optimizer {i + 1}"))
     if len(set(labels)) != len(labels):
         raise ValueError(f"{where}: optimizer labels must be distinct, got {labels}; add label = '...'")
+    sweep = data.get("sweep", {})
+    if quick and quick_sweep is not None:
+        if not isinstance(quick_sweep, dict) or not isinstance(sweep, dict):
+            raise TypeError(f"{where}: [sweep] and [quick.sweep] must be tables of axis = [values]")
+        unknown = sorted(set(quick_sweep) - set(sweep))
+        if unknown:
+            raise ValueError(f"{where}: [quick.sweep] axis(es) {', '.join(unknown)} are not in [sweep]")
+        sweep = {**sweep, **quick_sweep}
+    figure = data.get("figure", {})
+    if not isinstance(figure, dict):
+        raise TypeError(f"{where}: [figure] must be a table")
     exp = Experiment(name=name, path=path, description=data.get("description", ""),
                      claim=data.get("claim", ""), reference=data.get("reference", ""), run=run,
-                     problem_config=problem_config, optimizer_configs=configs, labels=labels)
+                     problem_config=problem_config, optimizer_configs=configs, labels=labels,
+                     sweep=sweep, figure=figure)
     # build everything once now, so that errors surface before any work or output
     try:
         exp.problem()
@@ -244,6 +269,7 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         if run["metric"] not in recorded:
             raise ValueError(f"{where}: [run].metric {run['metric']!r} is not recorded for optimizer "
                              f"{labels[i]!r}; available: {', '.join(recorded)}")
+    exp.cells()  # validates the sweep axes and every cell
     return exp
 
 

@@ -77,45 +77,46 @@ def cmd_list(args) -> int:
 
 # ----------------------------------------------------------------------------- run
 def run_experiment(exp: catalog.Experiment, out: Path, *, progress=None) -> dict:
-    """Simulate every optimizer of ``exp``, then write results and the figure into ``out``."""
-    from .figures import plot_stationarity, save_figure
-    from .simulate import simulate
+    """Run every cell of ``exp`` (each saved as it completes), then write the figure and summary."""
+    import numpy as np
 
-    run = exp.run
-    problem = exp.problem()
-    results = []
-    for label, opt in zip(exp.labels, exp.optimizers()):
-        t0 = time.perf_counter()
-        res = simulate(problem, opt, steps=run["steps"], replicates=run["replicates"], seed=run["seed"],
-                       n_checkpoints=run["n_checkpoints"], running=run.get("running", True),
-                       **({"block_size": run["block_size"]} if "block_size" in run else {}))
-        results.append(res)
-        if progress:
-            progress(f"  {exp.name}: {label}: {res.message} ({time.perf_counter() - t0:.1f} s)")
-    metric = run["metric"]
-    for res in results:
-        if metric not in res.metrics:
-            raise ValueError(f"{exp.path or exp.name}: [run].metric {metric!r} was not recorded; "
-                             f"available: {', '.join(sorted(res.metrics))}")
-    # everything computed: now write
-    out.mkdir(parents=True, exist_ok=True)
-    meta = {"experiment": exp.name, "description": exp.description, "claim": exp.claim,
-            "reference": exp.reference, "run": run, "problem_config": exp.problem_config,
-            "labels": exp.labels, "source": str(exp.path) if exp.path else None}
-    summary = []
-    for label, res in zip(exp.labels, results):
-        res.save(out / _slug(label), extra_meta={"label": label, "experiment": meta})
-        vals = res.metrics[metric][-1]
-        import numpy as np
-        ok = vals[np.isfinite(vals)]
-        summary.append({"label": label, "metric": metric, "final_median": float(np.median(ok)) if ok.size else None,
-                        "diverged": res.n_diverged, "replicates": res.replicates, "elapsed": res.elapsed})
-    fig = plot_stationarity(results, exp.labels, metric=metric,
-                            title=f"{exp.description or exp.name}\n{exp.reference}".strip())
-    figures = save_figure(fig, out / "figure")
+    from .figures import LINEAR_METRICS, plot_panels, plot_stationarity, save_figure
     from .result import atomic_write_bytes
-    meta["summary"] = summary
-    meta["figures"] = [p.name for p in figures]
+    from .sweep import run_cells
+
+    cells = exp.cells()
+
+    def report(i, n, cell, res):
+        if progress:
+            progress(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
+
+    results = run_cells(cells, out, progress=report)
+    metric = exp.run["metric"]
+    meta = {"experiment": exp.name, "description": exp.description, "claim": exp.claim,
+            "reference": exp.reference, "run": exp.run, "sweep": exp.sweep,
+            "problem_config": exp.problem_config, "labels": exp.labels,
+            "source": str(exp.path) if exp.path else None, "cells": []}
+    for cell, res in zip(cells, results):
+        vals = res.metrics[metric][-1]
+        ok = vals[np.isfinite(vals)]
+        meta["cells"].append({"key": cell.key, "label": cell.label, "values": dict(cell.values),
+                              "metric": metric, "final_median": float(np.median(ok)) if ok.size else None,
+                              "diverged": res.n_diverged, "replicates": res.replicates,
+                              "steps": res.steps, "elapsed": res.elapsed})
+    title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
+    logy = metric not in LINEAR_METRICS
+    if not exp.sweep:
+        fig = plot_stationarity(results, exp.labels, metric=metric, title=title, logy=logy)
+    else:
+        panels: dict = {}
+        for cell, res in zip(cells, results):
+            name = ", ".join(f"{a.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{a.split('.')[-1]}={v}"
+                             for a, v in cell.values)
+            panels.setdefault(name, ([], []))
+            panels[name][0].append(res)
+            panels[name][1].append(cell.label)
+        fig = plot_panels(panels, metric=metric, suptitle=title)
+    meta["figures"] = [p.name for p in save_figure(fig, out / "figure")]
     atomic_write_bytes(out / "experiment.json", (json.dumps(meta, indent=2) + "\n").encode())
     return meta
 
@@ -126,9 +127,9 @@ def cmd_run(args) -> int:
         exp.run["seed"] = args.seed
     out = Path(args.out) if args.out else Path("out") / exp.name
     meta = run_experiment(exp, out, progress=lambda m: print(m, file=sys.stderr))
-    for row in meta["summary"]:
+    for row in meta["cells"]:
         med = row["final_median"]
-        print(f"{row['label']:28s} final median {row['metric']} = "
+        print(f"{row['key']:40s} final median {row['metric']} = "
               f"{'n/a' if med is None else f'{med:.4g}'}   diverged {row['diverged']}/{row['replicates']}")
     print(f"wrote {out}")
     return 0
@@ -156,9 +157,9 @@ def cmd_reproduce(args) -> int:
              "| experiment | optimizer | steps × replicates | final median of metric | diverged |",
              "|---|---|---|---|---|"]
     for exp, meta in rows:
-        for row in meta["summary"]:
+        for row in meta["cells"]:
             med = row["final_median"]
-            lines.append(f"| {exp.name} | {row['label']} | {exp.run['steps']} × {exp.run['replicates']} | "
+            lines.append(f"| {exp.name} | {row['key']} | {row['steps']} × {row['replicates']} | "
                          f"{row['metric']} = {'n/a' if med is None else f'{med:.3g}'} | "
                          f"{row['diverged']}/{row['replicates']} |")
     lines.append("")

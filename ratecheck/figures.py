@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_stationarity", "save_figure", "METRIC_LABELS"]
+__all__ = ["plot_stationarity", "plot_panels", "save_figure", "METRIC_LABELS"]
 
 METRIC_LABELS = {
     "grad_norm_sq": r"$\|\nabla F(x_t)\|^2$",
@@ -30,7 +30,12 @@ METRIC_LABELS = {
     "out_dist": r"$\|\bar x_t - x^\star\|$ (output)",
     "cert_grad_norm": r"$\|\sum_s w_s \nabla F(y_s)\|$",
     "cert_spread": r"$\sum_s w_s\|y_s - \bar y\|^2$",
+    "theta": r"$\theta_t$",
+    "out_theta": r"$\bar\theta_t$ (output)",
 }
+
+#: metrics that can be negative or are positions: plotted on a linear y axis
+LINEAR_METRICS = {"theta", "out_theta", "value", "out_value"}
 
 
 def _summary(values: np.ndarray, center: str, band):
@@ -96,6 +101,24 @@ def plot_stationarity(results, labels=None, *, metric: str = "grad_norm_sq", cen
         ax.set_title(title, fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
+    return fig
+
+
+def plot_panels(panels: dict, *, metric: str, center: str = "median", band=(0.25, 0.75),
+                suptitle: str | None = None, ncols: int | None = None):
+    """A grid of :func:`plot_stationarity` panels: ``{panel title: (results, labels)}``."""
+    n = len(panels)
+    ncols = ncols or min(n, 3)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), constrained_layout=True,
+                             squeeze=False)
+    for ax, (title, (results, labels)) in zip(axes.flat, panels.items()):
+        plot_stationarity(results, labels, metric=metric, center=center, band=band, ax=ax,
+                          title=title, logy=metric not in LINEAR_METRICS)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
     return fig
 
 

@@ -116,6 +116,7 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
     point = ["grad_norm_sq", "grad_norm_l1", "value"]
     point += ["gap"] if consts["f_star"] is not None else []
     point += ["dist"] if consts["x_star"] is not None else []
+    point += ["theta"] if int(problem.dim) == 1 else []
     names = list(point)
     if running:
         names += ["min_grad_norm_sq", "avg_grad_norm_sq"] + (["min_gap"] if consts["f_star"] is not None else [])
@@ -140,6 +141,8 @@ def _point_metrics(problem, x: np.ndarray, consts: dict, prefix: str = "") -> di
         out[f"{prefix}gap"] = value - consts["f_star"]
     if consts["x_star"] is not None:
         out[f"{prefix}dist"] = np.sqrt(_sqnorm(x - np.asarray(consts["x_star"])))
+    if x.shape[1] == 1:
+        out[f"{prefix}theta"] = x[:, 0].copy()
     return out
 
 

@@ -51,7 +51,7 @@ def test_run_writes_results_and_figure(tmp_path, capsys):
     assert main(["run", str(exp), "--out", str(out), "--quick"]) == 0
     meta = json.loads((out / "experiment.json").read_text())
     assert meta["run"]["steps"] == 20 and meta["labels"] == ["adam", "Adam paper"]
-    for label in ("adam", "Adam_paper"):
+    for label in ("adam", "Adam_paper"):  # one directory per cell
         saved = json.loads((out / label / "result.json").read_text())
         assert saved["steps"] == 20 and saved["seed"]["entropy"] == 1
         assert saved["versions"]["numpy"]
@@ -106,3 +106,35 @@ def test_every_catalogue_experiment_parses(name):
 def test_every_catalogue_problem_builds(name):
     p = catalog.load_problem(name)
     assert p.dim >= 1
+
+
+SWEEP = GOOD.replace('lr = { schedule = "inv_sqrt", lr = 0.1 }',
+                     'lr = { schedule = "horizon_sqrt", lr = 0.1 }') + textwrap.dedent("""
+    [sweep]
+    "optimizer.beta2" = [0.9, 0.99]
+    horizon = [20, 40]
+""")
+
+
+def test_sweep_runs_every_cell_once_and_reuses_finished_cells(tmp_path, capsys):
+    exp = tmp_path / "sweep.toml"
+    exp.write_text(SWEEP)
+    out = tmp_path / "out"
+    assert main(["run", str(exp), "--out", str(out)]) == 0
+    meta = json.loads((out / "experiment.json").read_text())
+    keys = [c["key"] for c in meta["cells"]]
+    assert len(keys) == 8 and len(set(keys)) == 8
+    cell = json.loads((out / "Adam_paper__beta2=0.99__horizon=40" / "result.json").read_text())
+    assert cell["steps"] == 40 and cell["optimizer"]["lr"]["horizon"] == 40
+    assert cell["optimizer"]["beta2"] == 0.99
+    stamp = (out / keys[0] / "result.npz").stat().st_mtime_ns
+    assert main(["run", str(exp), "--out", str(out)]) == 0
+    assert (out / keys[0] / "result.npz").stat().st_mtime_ns == stamp, "a finished cell is reused"
+
+
+def test_sweep_axis_must_apply(tmp_path, capsys):
+    exp = tmp_path / "bad.toml"
+    exp.write_text(SWEEP.replace('"optimizer.beta2"', '"optimizer.momentum"'))
+    assert main(["run", str(exp), "--out", str(tmp_path / "o")]) == 2
+    assert "does not apply" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

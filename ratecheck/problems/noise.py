@@ -50,7 +50,13 @@ class Noise:
     needs_grad: ClassVar[bool] = False
 
     def scales(self, dim: int) -> np.ndarray:
-        return V.vector("noise.sigma", self.sigma, dim)
+        """Per-coordinate scales, shape (dim,) (cached: read-only, do not modify)."""
+        cached = self.__dict__.get("_scales_cache")
+        if cached is None or cached.shape[0] != dim:
+            cached = V.vector("noise.sigma", self.sigma, dim)
+            cached.flags.writeable = False
+            object.__setattr__(self, "_scales_cache", cached)
+        return cached
 
     def coord_var(self, dim: int) -> np.ndarray:
         """Per-coordinate variance E ξ_i² (the default: sigma_i²)."""

@@ -1,0 +1,185 @@
+"""Experiment grids: optimizers × swept parameters, one simulation per cell.
+
+An experiment's ``[sweep]`` table maps axes to lists of values; the grid is their
+product, times the experiment's optimizers. Axes:
+
+* ``"problem.PARAM"`` (dotted paths reach into tables, e.g. ``"problem.noise.sigma"``);
+* ``"optimizer.PARAM"``: set on every optimizer of the experiment (each must accept it);
+* ``"horizon"``: the number of steps T of the run; it also sets the ``horizon`` of every
+  horizon-dependent step size (``{schedule = "horizon_sqrt"}``) and the problem
+  parameter named by the family's ``horizon_parameter`` (e.g. Drori–Teboulle's ``N``);
+* ``"seed"``: the root seed.
+
+Each cell's result is saved under ``OUT/<cell key>/`` as soon as it completes; a rerun
+loads finished cells whose recorded configuration matches instead of recomputing
+them. Cells are independent, so running them in any order or in parallel gives
+bit-identical results.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import optimizers as _optimizers
+from . import problems as _problems
+from .result import SimulationResult
+
+__all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key"]
+
+AXIS_KINDS = ("problem.", "optimizer.")
+SPECIAL_AXES = ("horizon", "seed")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.=_-]+", "_", str(text)).strip("_") or "x"
+
+
+def cell_key(label: str, values: tuple) -> str:
+    parts = [_slug(label)] + [f"{_slug(axis.split('.')[-1])}={_slug(_fmt(v))}" for axis, v in values]
+    return "__".join(parts)
+
+
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One simulation of an experiment grid."""
+
+    label: str
+    values: tuple            # ((axis, value), ...)
+    problem_config: dict
+    optimizer_config: dict
+    run: dict
+
+    @property
+    def key(self) -> str:
+        return cell_key(self.label, self.values)
+
+    def config(self) -> dict:
+        """Everything that determines the result (compared on rerun to reuse a finished cell)."""
+        return json.loads(json.dumps({"label": self.label, "values": [list(v) for v in self.values],
+                                      "problem": self.problem_config, "optimizer": self.optimizer_config,
+                                      "run": {k: self.run[k] for k in sorted(self.run) if k != "metric"}}))
+
+    def value(self, axis: str):
+        return dict(self.values).get(axis)
+
+
+def _set_path(config: dict, path: list[str], value, where: str) -> None:
+    node = config
+    for part in path[:-1]:
+        if not isinstance(node.get(part), dict):
+            raise ValueError(f"{where}: {'.'.join(path)} does not name a table entry")
+        node = node[part]
+    node[path[-1]] = value
+
+
+def _check_axes(sweep: dict, where: str) -> dict:
+    if not isinstance(sweep, dict):
+        raise TypeError(f"{where}: [sweep] must be a table of axis = [values]")
+    out = {}
+    for axis, values in sweep.items():
+        if not (axis in SPECIAL_AXES or axis.startswith(AXIS_KINDS)):
+            raise ValueError(f"{where}: [sweep] axis {axis!r} must be 'horizon', 'seed', "
+                             f"'problem.PARAM' or 'optimizer.PARAM'")
+        if not isinstance(values, list) or not values:
+            raise ValueError(f"{where}: [sweep] {axis} must be a non-empty list, got {values!r}")
+        if len(set(map(repr, values))) != len(values):
+            raise ValueError(f"{where}: [sweep] {axis} has repeated values {values!r}")
+        out[axis] = values
+    return out
+
+
+def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dict, sweep: dict,
+           where: str = "experiment") -> list[Cell]:
+    """The cells of a grid, validated (every problem and optimizer is built once here)."""
+    sweep = _check_axes(sweep or {}, where)
+    axes = list(sweep)
+    cells = []
+    for combo in itertools.product(*(sweep[a] for a in axes)):
+        values = tuple(zip(axes, combo))
+        for label, base_opt in zip(labels, optimizer_configs):
+            prob = copy.deepcopy(problem_config)
+            opt = copy.deepcopy(base_opt)
+            cell_run = dict(run)
+            for axis, value in values:
+                if axis == "seed":
+                    cell_run["seed"] = value
+                elif axis == "horizon":
+                    cell_run["steps"] = value
+                    lr = opt.get("lr")
+                    if isinstance(lr, dict) and lr.get("schedule") == "horizon_sqrt":
+                        opt["lr"] = {**lr, "horizon": value}
+                    hp = getattr(_problems.get(prob["name"]), "horizon_parameter", None)
+                    if hp:
+                        prob[hp] = value
+                elif axis.startswith("problem."):
+                    _set_path(prob, axis.split(".")[1:], value, where)
+                else:
+                    name = axis.split(".", 1)[1]
+                    allowed = _optimizers.get(opt["name"]).hyperparameters()
+                    if name.split(".")[0] not in allowed:
+                        raise ValueError(f"{where}: [sweep] axis {axis} does not apply to optimizer {label!r} "
+                                         f"({opt['name']}: {', '.join(allowed)})")
+                    _set_path(opt, name.split("."), value, where)
+            cell = Cell(label, values, prob, opt, cell_run)
+            try:
+                _problems.from_config(_tuplify(prob))
+                _optimizers.from_config(opt)
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"{where}: cell {cell.key}: {err}") from None
+            cells.append(cell)
+    return cells
+
+
+def _tuplify(params: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+def _load_if_done(cell: Cell, directory: Path):
+    meta_path = directory / "result.json"
+    if not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("cell") != cell.config():
+            return None
+        return SimulationResult.load(directory)
+    except (ValueError, OSError, KeyError):
+        return None
+
+
+def run_cell(cell: Cell, out: Path | None = None, *, reuse: bool = True) -> SimulationResult:
+    """Simulate one cell (or load it if ``out`` holds a finished copy) and save it to ``out``."""
+    from .simulate import simulate
+    directory = None if out is None else Path(out) / cell.key
+    if directory is not None and reuse:
+        done = _load_if_done(cell, directory)
+        if done is not None:
+            return done
+    run = cell.run
+    res = simulate(_problems.from_config(_tuplify(cell.problem_config)),
+                   _optimizers.from_config(cell.optimizer_config),
+                   steps=run["steps"], replicates=run["replicates"], seed=run["seed"],
+                   n_checkpoints=run.get("n_checkpoints", 40), running=run.get("running", True),
+                   **({"block_size": run["block_size"]} if "block_size" in run else {}))
+    if directory is not None:
+        res.save(directory, extra_meta={"cell": cell.config(), "label": cell.label})
+    return res
+
+
+def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True, progress=None) -> list:
+    """Run cells serially in order, saving each as it completes; returns their results."""
+    results = []
+    for i, cell in enumerate(cells, 1):
+        res = run_cell(cell, out, reuse=reuse)
+        results.append(res)
+        if progress:
+            progress(i, len(cells), cell, res)
+    return results
