@@ -16,6 +16,15 @@ __all__ = ["names", "make", "get", "describe", "Optimizer", "State", "BlockRNG",
 # module name -> class name; one optimizer per module, the module named after it
 _MODULES = {
     "adam": "Adam",
+    "sgd": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "amsgrad": "AMSGrad",
+    "adopt": "ADOPT",
+    "adamomentum": "AdaMomentum",
+    "clipped_adam_ema": "ClippedAdamEMA",
+    "adam_ema": "AdamEMA",
+    "sgdm_random_scaling": "SGDMRandomScaling",
 }
 
 _REGISTRY: dict[str, type[Optimizer]] = {}

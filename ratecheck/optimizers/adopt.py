@@ -1,0 +1,111 @@
+r"""ADOPT (Taniguchi et al., NeurIPS 2024), as in the official code (iShohei220/adopt, 2024-12).
+
+Algorithm
+---------
+The first gradient query :math:`g_0` only initialises the second moment:
+:math:`v_0 = g_0^2`, :math:`m_0 = 0`, and the iterate does **not** move (the query still counts
+as one gradient). Then, for the k-th parameter update :math:`k = 1, 2, \dots` (the
+:math:`(k+1)`-th gradient :math:`g_k`), in this order:
+
+1. :math:`\hat g_k = g_k / \max(\sqrt{v_{k-1}}, \epsilon)`  (ε is a floor, not added;
+   :math:`v_{k-1}` does not contain :math:`g_k`);
+2. with ``clip=True``: :math:`\hat g_k \leftarrow \mathrm{clip}(\hat g_k, -c_k, c_k)`,
+   :math:`c_k = k^{1/4}`, k counting completed updates as the official code's ``step`` does, so
+   the first real update uses :math:`c_1 = 1`;
+3. :math:`m_k = \beta_1 m_{k-1} + (1-\beta_1) \hat g_k` (no bias correction);
+4. :math:`x_k = x_{k-1} - \alpha_k m_k`, the first real update using :math:`\alpha_1`;
+5. :math:`v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2` (updated **after** use).
+
+So the first real update is exactly :math:`-\alpha_1 (1-\beta_1)\,\mathrm{clip}(g_1/\max(|g_0|, \epsilon), 1)`.
+``clip=False`` is the original, unclipped version of the first arXiv release (clipping was
+added to the official code on 2024-11-22). Defaults follow the official code: α = 1e-3,
+β = (0.9, 0.9999), ε = 1e-6. ``state.t`` counts gradient queries, so after ``t`` queries
+:math:`k = t - 1` updates have been made.
+
+Agreement with reference implementations: the official PyTorch code (``clip_lambda =
+lambda step: step**0.25`` evaluated at the number of completed steps; ``clip_lambda=None`` is
+the unclipped version) and optax ``contrib.adopt`` (``clip_value_fn(state.count)`` with the
+count of previous calls; the first call is a no-op because b1 = 1 and b2 = 0 there) agree with
+the order above. pytorch_optimizer's ``ADOPT`` is reported to clip with :math:`(k+1)^{1/4}`, a
+one-step offset (unverified); this module follows the official code. Another revision of the
+official ``adopt.py`` (three betas, a floor :math:`\max(\epsilon, \beta_3^{k-1})`, no clipping,
+:math:`m_1 = \hat g_1`) is not implemented. On the ADOPT toy problem
+the clipped version first drifts the wrong way for about :math:`10^4` steps (see the problem
+reference), so a reproduction must say which variant it ran.
+
+Theoretical guarantee
+---------------------
+Smooth nonconvex, bounded second moment of g (no bounded-noise assumption):
+:math:`O(1/\sqrt T)` for **any** :math:`\beta_2 \in [0, 1)`, the rate of SGD (Taniguchi et al.
+2024). The precise measure and step schedule of the theorem are (unverified); the standard
+reading is :math:`\min_k E\|\nabla F(x_k)\|^2` (or a 4/3-power variant) with
+:math:`\alpha \propto 1/\sqrt T`.
+
+References
+----------
+S. Taniguchi, K. Harada, G. Minegishi, Y. Oshima, S. C. Jeong, G. Nagahara, T. Iiyama,
+M. Suzuki, Y. Iwasawa, Y. Matsuo. ADOPT: Modified Adam can converge with any β2 with the
+optimal rate. NeurIPS 2024 (arXiv 2411.02853), Algorithm 1 (theorem number (unverified)).
+Official code: github.com/iShohei220/adopt, ``adopt.py`` (version with ``clip_lambda``).
+optax.contrib.adopt (``optax/contrib/_adopt.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .. import _validate as V
+from .adam import TINY, ema_square_update, ema_update
+from .base import Optimizer, State
+
+
+@dataclass(frozen=True)
+class ADOPT(Optimizer):
+    """ADOPT; official-code order, clipped (c_k = k^(1/4)) by default, ``clip=False`` for the original."""
+
+    lr: object = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.9999
+    eps: float = 1e-6
+    clip: bool = True
+
+    name: ClassVar[str] = "adopt"
+    reference: ClassVar[str] = ("Taniguchi et al., NeurIPS 2024; official code iShohei220/adopt "
+                                "(2024-12, clip k^(1/4)) and optax.contrib.adopt")
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "beta1", V.beta("beta1", self.beta1))
+        object.__setattr__(self, "beta2", V.beta("beta2", self.beta2))
+        object.__setattr__(self, "eps", V.nonnegative("eps", self.eps))
+        if not isinstance(self.clip, bool):
+            raise TypeError(f"clip must be True or False, got {self.clip!r}")
+
+    def _init_buffers(self, state: State) -> None:
+        x = state.x
+        state.m = np.zeros_like(x)
+        state.v = np.zeros_like(x)
+        state._tmp = np.empty_like(x)
+        state._ghat = np.empty_like(x)
+
+    def update(self, state: State, g: np.ndarray) -> None:
+        state.t += 1
+        if state.t == 1:
+            np.multiply(g, g, out=state.v)
+            return
+        k = state.t - 1  # completed parameter updates, counting this one
+        lr = self.lr(k)
+        ghat, tmp = state._ghat, state._tmp
+        np.sqrt(state.v, out=ghat)
+        # eps = 0: 0/0 := 0 where v = 0 and g = 0
+        np.maximum(ghat, self.eps if self.eps > 0.0 else TINY, out=ghat)
+        np.divide(g, ghat, out=ghat)
+        if self.clip:
+            c = k ** 0.25
+            np.clip(ghat, -c, c, out=ghat)
+        ema_update(state.m, ghat, 1.0 - self.beta1, tmp)
+        np.multiply(state.m, -lr, out=tmp)
+        state.x += tmp
+        ema_square_update(state.v, g, self.beta2, tmp)

@@ -1,0 +1,112 @@
+r"""SGD with momentum and exponential random scaling (Zhang & Cutkosky, ICML 2024).
+
+Algorithm
+---------
+Exponentiated online-to-nonconvex conversion with (regularised) online gradient descent as
+the online learner, which is SGD with momentum whose every update is multiplied by an
+independent :math:`s_t \sim \mathrm{Exp}(1)` (mean 1). Per step :math:`t \ge 1`, with
+:math:`x_0` the start and :math:`\Delta_1 = 0`:
+
+1. draw :math:`s_t \sim \mathrm{Exp}(1)`, one per replicate, and form the new iterate
+   :math:`x_t = x_{t-1} + s_t \Delta_t` (:meth:`query` returns it);
+2. query the gradient at the **new iterate itself**: :math:`g_t = \tilde\nabla F(x_t)`;
+3. online-learner step:
+   :math:`\Delta_{t+1} = \frac{\beta}{1 + \eta_t \mu}\,(\Delta_t - \eta_t g_t)`, and
+   :meth:`update` stores :math:`x_t` as the iterate.
+
+With μ = 0 (default) this is heavy-ball momentum,
+:math:`\Delta_{t+1} = -\eta \sum_{s \le t} \beta^{t+1-s} g_s`, i.e. torch-form SGD with momentum β
+and step ηβ, with the random scaling :math:`s_t`; μ > 0 (the regulariser of the exponentiated
+losses) shrinks the momentum to :math:`\beta/(1+\eta\mu)`, akin to weight decay on the update.
+The exponential law makes the expected function change exact,
+:math:`E_s[F(x + s\Delta)] - F(x) = E_s\langle\nabla F(x + s\Delta), \Delta\rangle`, which is why
+the gradient is taken at the new iterate. This recursion is the one in the authors' code
+(``unconstrained_ogd``: "Delta <- beta/(1+eta*mu) * (Delta - eta*grad)", "as implemented in
+Exponentiated O2NC"); its exact match with the paper's algorithm statement and the paper's
+parameter choices are (unverified).
+
+Output: the EMA of the iterates (the gradient points) with the exponentiation constant β (or
+``ema_beta``), bias-corrected,
+:math:`\bar x_t = \frac{1-\beta}{1-\beta^t}\sum_{s \le t}\beta^{t-s} x_s`, i.e.
+:math:`a_t = (1-\beta)/(1-\beta^t)` in the base class's averaging; that this is the point the
+theorem certifies (with t drawn uniformly) is (unverified). When the problem has a box domain
+the simulator projects :math:`x_t` before the gradient is taken there.
+
+Theoretical guarantee
+---------------------
+Nonsmooth nonconvex, G-Lipschitz, noise σ: finds a :math:`(\lambda, \epsilon)`-stationary point
+(the paper's (c, ε)-stationarity) within :math:`O(\lambda^{1/2}\epsilon^{-7/2})` gradients, with a
+matching lower bound; hence :math:`O(\epsilon^{-4})` for smooth and :math:`O(\epsilon^{-7/2})` for
+second-order smooth objectives. Theorem numbers and constants (unverified).
+
+References
+----------
+Q. Zhang, A. Cutkosky. Random scaling and momentum for non-smooth non-convex optimization.
+ICML 2024, PMLR 235:58780-58799 (arXiv 2405.09742).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from .. import _validate as V
+from .base import BlockRNG, Optimizer, State
+
+
+@dataclass(frozen=True)
+class SGDMRandomScaling(Optimizer):
+    """SGD with momentum, each update scaled by s ~ Exp(1); EMA of the iterates as output."""
+
+    lr: object = 1e-3
+    beta: float = 0.99
+    mu: float = 0.0
+    ema_beta: float | None = None
+
+    name: ClassVar[str] = "sgdm_random_scaling"
+    reference: ClassVar[str] = ("Zhang & Cutkosky, ICML 2024: SGDM with exponential random scaling "
+                                "(exponentiated O2NC with OGD), EMA of the iterates")
+    uses_randomness: ClassVar[bool] = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "beta", V.beta("beta", self.beta))
+        object.__setattr__(self, "mu", V.nonnegative("mu", self.mu))
+        if self.ema_beta is None:
+            object.__setattr__(self, "ema_beta", self.beta)
+        object.__setattr__(self, "ema_beta", V.beta("ema_beta", self.ema_beta))
+
+    @property
+    def output(self) -> str:
+        return "ema"
+
+    def output_weight(self, t: int) -> float:
+        b = self.ema_beta
+        return (1.0 - b) / (1.0 - b ** t)
+
+    def _init_buffers(self, state: State) -> None:
+        x = state.x
+        state.delta = np.zeros_like(x)
+        state._y = x.copy()
+        state._s = np.empty((x.shape[0], 1))
+        state._tmp = np.empty_like(x)
+
+    def query(self, state: State, rng: BlockRNG | None = None) -> np.ndarray:
+        if not isinstance(rng, BlockRNG):
+            raise TypeError(f"{self.name} draws its own random numbers: query needs a BlockRNG, "
+                            f"got {type(rng).__name__} (Optimizer.step and simulate pass one)")
+        rng.fill("standard_exponential", state._s)
+        y = state._y
+        np.multiply(state.delta, state._s, out=y)
+        y += state.x
+        return y
+
+    def update(self, state: State, g: np.ndarray) -> None:
+        state.t += 1
+        eta = self.lr(state.t)
+        tmp, delta = state._tmp, state.delta
+        np.multiply(g, eta, out=tmp)
+        delta -= tmp
+        delta *= self.beta / (1.0 + eta * self.mu)
+        np.copyto(state.x, state._y)
