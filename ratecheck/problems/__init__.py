@@ -20,6 +20,16 @@ __all__ = ["names", "make", "get", "describe", "from_config", "Problem", "Noise"
 # module name -> class name; one family per module, the module named after it
 _MODULES = {
     "quadratic": "Quadratic",
+    "cosine_well": "CosineWell",
+    "robust_regression": "RobustRegression",
+    "nonsmooth_well": "NonsmoothWell",
+    "l1": "L1",
+    "reddi_online": "ReddiOnline",
+    "reddi_stochastic": "ReddiStochastic",
+    "adopt_toy": "AdoptToy",
+    "carmon_chain": "CarmonChain",
+    "arjevani_chain": "ArjevaniChain",
+    "drori_teboulle": "DroriTeboulle",
 }
 
 _REGISTRY: dict[str, type[Problem]] = {}
