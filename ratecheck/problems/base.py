@@ -54,6 +54,8 @@ class Problem:
     #: "smooth nonconvex", "strongly convex", "counterexample", "hard instance", ...
     category: ClassVar[str] = ""
     time_varying: ClassVar[bool] = False
+    #: parameter a sweep's ``horizon`` axis sets to the number of steps (problems built for one horizon)
+    horizon_parameter: ClassVar[str | None] = None
     #: declared bound on E‖oracle − ∇f‖² of the family's own oracle (before scaling/noise)
     intrinsic_sigma2: ClassVar[float] = 0.0
 
