@@ -16,7 +16,7 @@ overriding parameters, or an inline ``family``), one or more optimizers, the run
 size, and a ``[quick]`` table of overrides for the quick version::
 
     description = "Adam vs AMSGrad on the noisy quadratic"
-    claim = "..."                       # free text, shown in reports
+    summary = "..."                     # the claim in words, shown in reports
     [run]
     steps = 20000
     replicates = 256
@@ -34,6 +34,12 @@ size, and a ``[quick]`` table of overrides for the quick version::
     name = "amsgrad"
     label = "AMSGrad (paper)"
     lr = { schedule = "inv_sqrt", lr = 0.1 }
+    [[claim]]                           # checkable claims: see ratecheck.claims
+    name = "AMSGrad converges"
+    kind = "outcome"
+    optimizer = "AMSGrad (paper)"
+    metric = "dist"
+    below = 0.1
 
 Every field is validated before anything runs; an error names the file, the field,
 the value and what is allowed.
@@ -57,8 +63,8 @@ __all__ = ["catalog_root", "load_toml", "problem_instances", "load_problem", "Ex
            "load_experiment", "experiment_files", "RUN_KEYS"]
 
 RUN_KEYS = {"steps", "replicates", "seed", "n_checkpoints", "metric", "running", "block_size"}
-_EXPERIMENT_KEYS = {"description", "claim", "reference", "run", "quick", "problem", "optimizer", "sweep",
-                    "figure"}
+_EXPERIMENT_KEYS = {"description", "summary", "claim", "reference", "run", "quick", "problem", "optimizer",
+                    "sweep", "figure"}
 
 
 def catalog_root() -> Path:
@@ -150,7 +156,7 @@ class Experiment:
     name: str
     path: Path | None
     description: str
-    claim: str
+    summary: str
     reference: str
     run: dict
     problem_config: dict
@@ -158,6 +164,7 @@ class Experiment:
     labels: list = field(default_factory=list)
     sweep: dict = field(default_factory=dict)
     figure: dict = field(default_factory=dict)
+    claims: list = field(default_factory=list)
 
     def problem(self):
         return _problems.from_config(_tuplify(self.problem_config))
@@ -205,7 +212,7 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
                          f"{', '.join(sorted(_EXPERIMENT_KEYS))}")
-    for key in ("description", "claim", "reference"):
+    for key in ("description", "summary", "reference"):
         if key in data and not isinstance(data[key], str):
             raise TypeError(f"{where}: {key} must be a string")
     run = {"steps": 1000, "replicates": 64, "seed": 0, "n_checkpoints": 40, "metric": "grad_norm_sq"}
@@ -249,10 +256,12 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
     figure = data.get("figure", {})
     if not isinstance(figure, dict):
         raise TypeError(f"{where}: [figure] must be a table")
+    from .claims import parse_claims
+    claims = parse_claims(data.get("claim"), labels, where)
     exp = Experiment(name=name, path=path, description=data.get("description", ""),
-                     claim=data.get("claim", ""), reference=data.get("reference", ""), run=run,
+                     summary=data.get("summary", ""), reference=data.get("reference", ""), run=run,
                      problem_config=problem_config, optimizer_configs=configs, labels=labels,
-                     sweep=sweep, figure=figure)
+                     sweep=sweep, figure=figure, claims=claims)
     # build everything once now, so that errors surface before any work or output
     try:
         exp.problem()

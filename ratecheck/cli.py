@@ -76,101 +76,83 @@ def cmd_list(args) -> int:
 
 
 # ----------------------------------------------------------------------------- run
-def run_experiment(exp: catalog.Experiment, out: Path, *, progress=None) -> dict:
-    """Run every cell of ``exp`` (each saved as it completes), then write the figure and summary."""
-    import numpy as np
-
-    from .figures import LINEAR_METRICS, plot_panels, plot_stationarity, save_figure
-    from .result import atomic_write_bytes
-    from .sweep import run_cells
-
-    cells = exp.cells()
-
-    def report(i, n, cell, res):
-        if progress:
-            progress(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
-
-    results = run_cells(cells, out, progress=report)
-    metric = exp.run["metric"]
-    meta = {"experiment": exp.name, "description": exp.description, "claim": exp.claim,
-            "reference": exp.reference, "run": exp.run, "sweep": exp.sweep,
-            "problem_config": exp.problem_config, "labels": exp.labels,
-            "source": str(exp.path) if exp.path else None, "cells": []}
-    for cell, res in zip(cells, results):
-        vals = res.metrics[metric][-1]
-        ok = vals[np.isfinite(vals)]
-        meta["cells"].append({"key": cell.key, "label": cell.label, "values": dict(cell.values),
-                              "metric": metric, "final_median": float(np.median(ok)) if ok.size else None,
-                              "diverged": res.n_diverged, "replicates": res.replicates,
-                              "steps": res.steps, "elapsed": res.elapsed})
-    title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
-    logy = metric not in LINEAR_METRICS
-    if not exp.sweep:
-        fig = plot_stationarity(results, exp.labels, metric=metric, title=title, logy=logy)
-    else:
-        panels: dict = {}
-        for cell, res in zip(cells, results):
-            name = ", ".join(f"{a.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{a.split('.')[-1]}={v}"
-                             for a, v in cell.values)
-            panels.setdefault(name, ([], []))
-            panels[name][0].append(res)
-            panels[name][1].append(cell.label)
-        fig = plot_panels(panels, metric=metric, suptitle=title)
-    meta["figures"] = [p.name for p in save_figure(fig, out / "figure")]
-    atomic_write_bytes(out / "experiment.json", (json.dumps(meta, indent=2) + "\n").encode())
-    return meta
+def _print_verdicts(outcomes) -> int:
+    """Print one line per claim; return the number that disagree."""
+    bad = 0
+    for o in outcomes:
+        for v in o.verdicts:
+            ci = f" [{v.ci[0]:.4g}, {v.ci[1]:.4g}]" if v.ci else ""
+            meas = "—" if v.measured is None else f"{v.measured:.4g}"
+            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
+                  f"theory {v.predicted_text or v.predicted} — {v.reason}")
+            bad += v.verdict == "disagrees"
+    return bad
 
 
 def cmd_run(args) -> int:
+    from .reproduce import run_experiment
     exp = catalog.load_experiment(args.file, quick=args.quick)
     if args.seed is not None:
         exp.run["seed"] = args.seed
     out = Path(args.out) if args.out else Path("out") / exp.name
-    meta = run_experiment(exp, out, progress=lambda m: print(m, file=sys.stderr))
-    for row in meta["cells"]:
+    outcome = run_experiment(exp, out, progress=lambda m: print(m, file=sys.stderr))
+    for row in outcome.meta["cells"]:
         med = row["final_median"]
         print(f"{row['key']:40s} final median {row['metric']} = "
               f"{'n/a' if med is None else f'{med:.4g}'}   diverged {row['diverged']}/{row['replicates']}")
+    _print_verdicts([outcome])
     print(f"wrote {out}")
     return 0
 
 
-# ----------------------------------------------------------------------- reproduce
-def cmd_reproduce(args) -> int:
+def _experiments(names, quick):
     files = catalog.experiment_files()
-    names = args.only or list(files)
-    for n in names:
-        if n not in files:
-            raise ValueError(f"--only: unknown experiment {n!r}; known: {', '.join(files)}")
+    resolved = []
+    for n in names or list(files):
+        if n in files:
+            resolved.append(files[n])
+        elif Path(n).suffix == ".toml":
+            resolved.append(Path(n))
+        else:
+            raise ValueError(f"unknown experiment {n!r}; known: {', '.join(files)} (or give a .toml path)")
+    return [catalog.load_experiment(p, quick=quick) for p in resolved]  # validate all before running
+
+
+def cmd_verify(args) -> int:
+    from .reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
-    experiments = [catalog.load_experiment(files[n], quick=quick) for n in names]  # validate all first
-    out = Path(args.out) if args.out else Path("out") / mode
-    rows = []
-    start = time.perf_counter()
-    for i, exp in enumerate(experiments, 1):
-        print(f"[{i}/{len(experiments)}] {exp.name}", file=sys.stderr)
-        meta = run_experiment(exp, out / exp.name, progress=lambda m: print(m, file=sys.stderr))
-        rows.append((exp, meta))
-    lines = [f"# ratecheck reproduce ({mode})", "",
-             f"ratecheck {__version__}; {len(rows)} experiment(s) in {time.perf_counter() - start:.0f} s.", "",
-             "| experiment | optimizer | steps × replicates | final median of metric | diverged |",
-             "|---|---|---|---|---|"]
-    for exp, meta in rows:
-        for row in meta["cells"]:
-            med = row["final_median"]
-            lines.append(f"| {exp.name} | {row['key']} | {row['steps']} × {row['replicates']} | "
-                         f"{row['metric']} = {'n/a' if med is None else f'{med:.3g}'} | "
-                         f"{row['diverged']}/{row['replicates']} |")
-    lines.append("")
-    for exp, meta in rows:
-        lines += [f"## {exp.name}", "", exp.description, ""]
-        if exp.claim:
-            lines += [f"Claim: {exp.claim}", ""]
-        lines += [f"![{exp.name}]({exp.name}/figure.png)", ""]
-    from .result import atomic_write_bytes
-    atomic_write_bytes(out / "report.md", "\n".join(lines).encode())
-    print(f"wrote {out / 'report.md'}")
+    experiments = _experiments(args.files, quick)
+    out = Path(args.out) if args.out else Path("out") / f"verify-{mode}"
+    outcomes, report = run_all(experiments, out, data=out / "data", mode=mode,
+                               progress=lambda m: print(m, file=sys.stderr))
+    bad = _print_verdicts(outcomes)
+    print(f"wrote {report}")
+    return 1 if bad else 0
+
+
+def cmd_reproduce(args) -> int:
+    from .reproduce import run_all
+    quick = not args.full
+    mode = "quick" if quick else "full"
+    experiments = _experiments(args.only, quick)
+    if args.out:
+        out = Path(args.out)
+        data = out / "data"
+    elif quick:
+        out, data = Path("out") / "quick", Path("out") / "quick" / "data"
+    else:
+        out, data = Path("figures"), Path("results") / "full"
+    outcomes, report = run_all(experiments, out, data=data, mode=mode,
+                               progress=lambda m: print(m, file=sys.stderr))
+    bad = _print_verdicts(outcomes)
+    print(f"wrote {report}")
+    return 1 if bad else 0
+
+
+def cmd_table(args) -> int:
+    from . import theory
+    print(theory.render(args.format))
     return 0
 
 
@@ -197,8 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", action="store_true", help="small versions (the default)")
     mode.add_argument("--full", action="store_true", help="full-size versions")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these experiments")
-    p.add_argument("--out", help="output directory (default out/quick or out/full)")
+    p.add_argument("--out", help="report/figure directory (default out/quick; --full: figures/, data in results/full)")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("verify", help="run the claims of some experiments and write a verdict report")
+    p.add_argument("files", nargs="*", metavar="FILE", help="experiment names or TOML files (default: all)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small versions (the default)")
+    mode.add_argument("--full", action="store_true", help="full-size versions")
+    p.add_argument("--out", help="output directory (default out/verify-quick or out/verify-full)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("table", help="print the theory table of optimal rates")
+    p.add_argument("--format", choices=["markdown", "latex"], default="markdown")
+    p.set_defaults(func=cmd_table)
     return parser
 
 

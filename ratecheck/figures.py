@@ -137,3 +137,66 @@ def save_figure(fig, path_stem, formats=("png", "pdf")) -> list[Path]:
         paths.append(path)
     plt.close(fig)
     return paths
+
+
+def plot_claim(verdict, results, *, title: str | None = None):
+    """A claim's evidence: the measured quantity, the fitted law with its CI, the theory line.
+
+    ``results`` are the runs the claim read (one, or one per horizon). Returns None for
+    kinds whose evidence is the experiment's own figure (``exact``, ``outcome``).
+    """
+    claim, fit = verdict.claim, verdict.fit
+    if fit is None or claim.kind in ("exact", "outcome"):
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
+    label = METRIC_LABELS.get(claim.metric, claim.metric)
+    pred = verdict.predicted
+    if claim.kind == "sample_complexity":
+        inv = 1.0 / np.asarray(fit.eps)
+        ax.loglog(inv, fit.hitting_times, "o", label=r"$T(\epsilon)$, " + claim.center)
+        line = np.exp(fit.intercept) * inv ** fit.exponent
+        ax.loglog(inv, line, "-", label=f"fit: exponent {fit.exponent:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]")
+        ax.loglog(inv, line[0] * (inv / inv[0]) ** pred, "k--", label=f"theory: exponent {pred:.3g}")
+        ax.set_xlabel(r"$1/\epsilon$ (threshold on " + label + ")")
+        ax.set_ylabel(r"first step with " + label + r" $\leq \epsilon$")
+    elif claim.kind == "linear_rate":
+        res = results[0]
+        t = res.checkpoints
+        vals = res.metrics[claim.metric]
+        mid = np.median(vals, axis=1) if claim.center == "median" else np.mean(vals, axis=1)
+        ax.semilogy(t, mid, "o-", ms=3, label=f"{claim.center} of {res.replicates - res.n_diverged} runs")
+        tw = t[(t >= fit.window[0]) & (t <= fit.window[1])]
+        ax.semilogy(tw, np.exp(fit.intercept) * fit.rho ** tw, "-",
+                    label=f"fit: ρ = {fit.rho:.6f} [{fit.ci[0]:.6f}, {fit.ci[1]:.6f}]")
+        ax.semilogy(tw, np.exp(fit.intercept) * fit.rho ** tw[0] * (pred ** (tw - tw[0])), "k--",
+                    label=f"theory: ρ = {pred:.6f}")
+        ax.set_xlabel("iterations $t$")
+        ax.set_ylabel(label)
+    else:
+        if claim.kind == "horizon_rate" or len(results) > 1:
+            hs = np.array([r.steps for r in results], dtype=float)
+            finals = [r.metrics[claim.metric][-1] for r in results]
+            finals = [f[np.isfinite(f)] for f in finals]
+            mid = np.array([np.median(f) if claim.center == "median" else np.mean(f) for f in finals])
+            lo = np.array([np.quantile(f, 0.25) for f in finals])
+            hi = np.array([np.quantile(f, 0.75) for f in finals])
+            ax.errorbar(hs, mid, yerr=[np.maximum(mid - lo, 0), np.maximum(hi - mid, 0)], fmt="o",
+                        label=f"{claim.center} (IQR) at the end of each run")
+            x = hs
+            ax.set_xlabel("horizon $T$ (one run per $T$)")
+        else:
+            res = results[0]
+            plot_stationarity([res], [claim.optimizer], metric=claim.metric, center=claim.center, ax=ax)
+            x = res.checkpoints[(res.checkpoints >= fit.window[0]) & (res.checkpoints <= fit.window[1])]
+            ax.set_xlabel("iterations $t$")
+        x = np.asarray(x, dtype=float)
+        line = np.exp(fit.intercept) * x ** fit.exponent
+        ax.plot(x, line, "-", lw=2, label=f"fit: slope {fit.exponent:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]")
+        ax.plot(x, line[0] * (x / x[0]) ** pred, "k--", label=f"theory: slope {pred:.3g}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylabel(label)
+    ax.set_title(title or f"{claim.name}\n{claim.source()}", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

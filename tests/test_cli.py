@@ -49,13 +49,13 @@ def test_run_writes_results_and_figure(tmp_path, capsys):
     exp.write_text(GOOD)
     out = tmp_path / "out"
     assert main(["run", str(exp), "--out", str(out), "--quick"]) == 0
-    meta = json.loads((out / "experiment.json").read_text())
+    meta = json.loads((out / "tiny.json").read_text())
     assert meta["run"]["steps"] == 20 and meta["labels"] == ["adam", "Adam paper"]
     for label in ("adam", "Adam_paper"):  # one directory per cell
         saved = json.loads((out / label / "result.json").read_text())
         assert saved["steps"] == 20 and saved["seed"]["entropy"] == 1
         assert saved["versions"]["numpy"]
-    assert (out / "figure.png").stat().st_size > 1000 and (out / "figure.pdf").exists()
+    assert (out / "tiny.png").stat().st_size > 1000 and (out / "tiny.pdf").exists()
 
 
 @pytest.mark.parametrize("mutation, fragment", [
@@ -121,7 +121,7 @@ def test_sweep_runs_every_cell_once_and_reuses_finished_cells(tmp_path, capsys):
     exp.write_text(SWEEP)
     out = tmp_path / "out"
     assert main(["run", str(exp), "--out", str(out)]) == 0
-    meta = json.loads((out / "experiment.json").read_text())
+    meta = json.loads((out / "sweep.json").read_text())
     keys = [c["key"] for c in meta["cells"]]
     assert len(keys) == 8 and len(set(keys)) == 8
     cell = json.loads((out / "Adam_paper__beta2=0.99__horizon=40" / "result.json").read_text())

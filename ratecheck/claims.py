@@ -1,0 +1,353 @@
+r"""Claims: a measured quantity of an experiment, a row of the theory table, and a verdict.
+
+A claim names an optimizer (by its label in the experiment), a metric, the cells it
+reads (``select`` fixes sweep axes), a **kind**, and where its prediction comes from
+(a row of :mod:`ratecheck.theory`, or an explicit ``expected`` value with its source):
+
+=====================  ===============================================================  =========================================
+kind                   what is measured                                                 agrees when
+=====================  ===============================================================  =========================================
+``rate``               exponent of the metric against t (:func:`fit_rate`, one run)     the predicted exponent lies in the CI
+``horizon_rate``       exponent of the final metric across horizons T (one run per T)   the predicted exponent lies in the CI
+``upper_bound``        exponent as for ``rate`` (or ``horizon_rate`` with horizons)     the CI does not lie above the prediction
+``sample_complexity``  exponent p of T(ε) ∝ ε^{-p} (:func:`fit_sample_complexity`)      the predicted p lies in the CI
+``linear_rate``        contraction factor ρ per step (:func:`fit_linear_rate`)          the predicted ρ lies in the CI
+``exact``              final mean of the metric vs a closed form (``expected_from``)    max relative error ≤ ``rtol`` in every cell
+``outcome``            final median (CI) of the metric vs ``above``/``below``           the whole CI is on the claimed side
+=====================  ===============================================================  =========================================
+
+A verdict is ``agrees``, ``disagrees`` or ``inconclusive`` (with the reason: local slopes
+not settled, too few surviving replicates, a CI straddling the threshold, ...). Like a
+PEPit example, a verification returns the measured value with its interval beside the
+predicted one, never a bare boolean. A fit never loosens its tolerance to agree: a
+prediction with an unrecorded log factor or a non-asymptotic window is reported as such.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from . import _validate as V
+from . import fit_rate as F
+from . import theory as TH
+
+__all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
+
+KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome")
+_KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
+         "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
+         "min_steps"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement about an experiment (see the module docstring)."""
+
+    name: str
+    kind: str
+    optimizer: str
+    metric: str
+    theory: str | None = None
+    schedule: str | None = None
+    center: str = "mean"
+    select: dict = field(default_factory=dict)
+    expected: float | None = None
+    expected_source: str = ""
+    expected_from: str | None = None
+    rtol: float = 1e-10
+    above: float | None = None
+    below: float | None = None
+    eps: tuple = ()
+    window: object = "auto"
+    method: str = "ols"
+    note: str = ""
+    #: below this horizon the claim is not checkable (its statement is about the long run)
+    min_steps: int = 0
+
+    def source(self) -> str:
+        if self.theory:
+            return f"{self.theory}: {TH.row(self.theory).source}"
+        return self.expected_source
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a claim: measured value and interval beside the predicted one."""
+
+    claim: Claim
+    verdict: str
+    predicted: float | None
+    predicted_text: str
+    measured: float | None
+    ci: tuple | None
+    reason: str
+    fit: object = None
+    cells: tuple = ()
+
+    def as_dict(self) -> dict:
+        return {"name": self.claim.name, "kind": self.claim.kind, "optimizer": self.claim.optimizer,
+                "metric": self.claim.metric, "theory": self.claim.theory, "source": self.claim.source(),
+                "verdict": self.verdict, "predicted": self.predicted, "predicted_text": self.predicted_text,
+                "measured": self.measured, "ci": list(self.ci) if self.ci else None, "reason": self.reason,
+                "cells": list(self.cells), "note": self.claim.note}
+
+
+# ------------------------------------------------------------------------ parsing
+def parse_claims(tables, labels, where: str) -> list[Claim]:
+    """Validate the ``[[claim]]`` tables of an experiment file."""
+    if tables is None:
+        return []
+    if isinstance(tables, dict):
+        tables = [tables]
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise TypeError(f"{where}: [[claim]] must be one or more tables")
+    claims = []
+    for i, table in enumerate(tables, 1):
+        at = f"{where}: claim {i}"
+        unknown = sorted(set(table) - _KEYS)
+        if unknown:
+            raise ValueError(f"{at}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}")
+        for key in ("name", "kind", "optimizer", "metric"):
+            if not isinstance(table.get(key), str):
+                raise ValueError(f"{at}: needs '{key}' (a string)")
+        V.choice(f"{at}: kind", table["kind"], KINDS)
+        if table["optimizer"] not in labels:
+            raise ValueError(f"{at}: optimizer {table['optimizer']!r} is not a label of this experiment "
+                             f"({', '.join(labels)})")
+        kw = dict(table)
+        if "theory" in kw:
+            TH.row(kw["theory"])  # raises for an unknown row
+        if "schedule" in kw:
+            V.choice(f"{at}: schedule", kw["schedule"], ("anytime", "horizon"))
+        if "center" in kw:
+            V.choice(f"{at}: center", kw["center"], ("mean", "median"))
+        if "select" in kw and not isinstance(kw["select"], dict):
+            raise TypeError(f"{at}: select must be a table of sweep axis = value")
+        kind = kw["kind"]
+        needs_prediction = kind in ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate")
+        if needs_prediction and "theory" not in kw and "expected" not in kw:
+            raise ValueError(f"{at}: a {kind} claim needs 'theory' (a row of ratecheck.theory) or 'expected'")
+        if "expected" in kw and "theory" not in kw and not kw.get("expected_source"):
+            raise ValueError(f"{at}: an explicit 'expected' needs 'expected_source' (where it comes from)")
+        if kind == "exact" and not kw.get("expected_from"):
+            raise ValueError(f"{at}: an exact claim needs 'expected_from' (a method of the problem)")
+        if kind == "outcome" and ("above" in kw) == ("below" in kw):
+            raise ValueError(f"{at}: an outcome claim needs exactly one of 'above' or 'below'")
+        if kind == "sample_complexity":
+            eps = kw.get("eps")
+            if not isinstance(eps, list) or len(eps) < 3:
+                raise ValueError(f"{at}: a sample_complexity claim needs 'eps', a list of >= 3 thresholds")
+            kw["eps"] = tuple(float(e) for e in eps)
+        if isinstance(kw.get("window"), list):
+            kw["window"] = tuple(kw["window"])
+        if "min_steps" in kw:
+            kw["min_steps"] = V.integer(f"{at}: min_steps", kw["min_steps"], low=0)
+        for key in ("expected", "rtol", "above", "below"):
+            if key in kw:
+                kw[key] = V.real(f"{at}: {key}", kw[key])
+        claims.append(Claim(**kw))
+    names = [c.name for c in claims]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where}: claim names must be distinct")
+    return claims
+
+
+# ---------------------------------------------------------------------- prediction
+def _prediction(claim: Claim, problem_constants: dict | None = None):
+    """(predicted value as float, text) for the claim's kind."""
+    if claim.expected is not None:
+        return claim.expected, f"{claim.expected:g} ({claim.expected_source})"
+    measure = claim.metric if claim.metric in TH.MEASURES else None
+    if claim.kind == "sample_complexity":
+        tex = TH.rate_in(claim.theory, measure, "complexity")
+        lead = TH.leading_term(tex, TH.eps)
+        p = sp.limit(-TH.eps * sp.diff(sp.log(lead), TH.eps), TH.eps, 0)
+        return float(p), f"T(ε) ∝ ε^-{p}  [{claim.theory}]"
+    pred = TH.predicted_slope(claim.theory, measure, claim.schedule)
+    if claim.kind == "linear_rate":
+        if pred.kind != "linear":
+            raise ValueError(f"claim {claim.name!r}: row {claim.theory} is not a linear rate")
+        subs = {}
+        for name, value in (problem_constants or {}).items():
+            sym = TH.SYMBOLS.get(name)
+            if sym is not None and value is not None and not isinstance(value, (list, np.ndarray)):
+                subs[sym] = sp.nsimplify(value)
+        rho = pred.contraction.subs(subs)
+        if rho.free_symbols:
+            raise ValueError(f"claim {claim.name!r}: contraction {pred.contraction} needs constants "
+                             f"{rho.free_symbols} the problem does not declare")
+        return float(rho), f"ρ = {pred.contraction} = {float(rho):.6g}  [{claim.theory}]"
+    if pred.kind != "power":
+        raise ValueError(f"claim {claim.name!r}: row {claim.theory} predicts a linear rate; use kind linear_rate")
+    text = f"{pred.slope}"
+    if pred.log_power:
+        text += f" (× log^{pred.log_power} T)"
+    elif pred.log_power is None:
+        text += " (log factor not recorded)"
+    return float(pred.slope), f"{text}  [{claim.theory}, {pred.schedule}]"
+
+
+# ---------------------------------------------------------------------- evaluation
+def _select(claim: Claim, cells, results):
+    chosen = []
+    for cell, res in zip(cells, results):
+        if cell.label != claim.optimizer:
+            continue
+        values = dict(cell.values)
+        if all(_same(values.get(k), v) for k, v in claim.select.items()):
+            chosen.append((cell, res))
+    return chosen
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-12)
+    return a == b
+
+
+def _fit_seed(claim: Claim) -> int:
+    # fixed, claim-specific bootstrap seed: the same claim gives the same interval every run
+    return int.from_bytes(claim.name.encode()[:8].ljust(8, b"\0"), "little") % (2**32)
+
+
+#: floating-point resolution of a comparison: a deterministic run's interval has zero width,
+#: and its fit can only be compared with the prediction up to rounding
+_ULP_TOL = 64 * np.finfo(np.float64).eps
+
+
+def _verdict_interval(claim, predicted, text, measured, ci, fit, keys, *, asymptotic=True, why=""):
+    tol = _ULP_TOL * max(abs(predicted), abs(measured), 1.0)
+    ci = (ci[0] - tol, ci[1] + tol) if ci[1] - ci[0] < tol else ci
+    if not asymptotic:
+        return Verdict(claim, "inconclusive", predicted, text, measured, ci,
+                       f"not asymptotic: {why}", fit, keys)
+    if claim.kind == "upper_bound":
+        if ci[0] > predicted:
+            return Verdict(claim, "disagrees", predicted, text, measured, ci,
+                           "the measured exponent is above the bound beyond its CI", fit, keys)
+        return Verdict(claim, "agrees", predicted, text, measured, ci,
+                       "within the bound" if ci[1] <= predicted else "the CI contains the bound", fit, keys)
+    if ci[0] <= predicted <= ci[1]:
+        return Verdict(claim, "agrees", predicted, text, measured, ci, "the prediction lies in the CI", fit, keys)
+    return Verdict(claim, "disagrees", predicted, text, measured, ci, "the prediction lies outside the CI",
+                   fit, keys)
+
+
+def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
+    """Evaluate one claim on an experiment's cells and results (same order)."""
+    chosen = _select(claim, cells, results)
+    keys = tuple(c.key for c, _ in chosen)
+    if not chosen:
+        return Verdict(claim, "inconclusive", None, "", None, None,
+                       f"no cell matches optimizer {claim.optimizer!r} and select {claim.select}", None, keys)
+    short = [c.key for c, r in chosen if r.steps < claim.min_steps]
+    if short:
+        return Verdict(claim, "inconclusive", None, "", None, None,
+                       f"horizon too short: {short[0]} ran {chosen[0][1].steps} steps, the claim is about "
+                       f"t >= {claim.min_steps} (run the full version)", None, keys)
+    for cell, res in chosen:
+        if claim.metric not in res.metrics:
+            return Verdict(claim, "inconclusive", None, "", None, None,
+                           f"metric {claim.metric!r} not recorded in {cell.key}", None, keys)
+    try:
+        if claim.kind in ("exact", "outcome"):
+            return _evaluate_direct(claim, chosen, keys, problems_by_key or {})
+        return _evaluate_fit(claim, chosen, keys)
+    except ValueError as err:  # too few survivors, too short a window, ...: refused fits
+        return Verdict(claim, "inconclusive", None, "", None, None, f"fit refused: {err}", None, keys)
+
+
+def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
+    seed = _fit_seed(claim)
+    horizons = [c.value("horizon") for c, _ in chosen]
+    swept = len(chosen) > 1
+    if swept and (None in horizons or len(set(horizons)) != len(horizons)):
+        raise ValueError(f"claim {claim.name!r} selects {len(chosen)} cells that do not differ by horizon only; "
+                         f"add 'select' to fix the other sweep axes")
+    constants = chosen[0][1].constants
+    predicted, text = _prediction(claim, constants)
+    if claim.kind == "sample_complexity":
+        cell, res = chosen[0]
+        fit = F.fit_sample_complexity(res.checkpoints, res.metrics[claim.metric], np.array(claim.eps),
+                                      center=claim.center, method=claim.method, rng=seed)
+        return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys)
+    if claim.kind == "linear_rate":
+        cell, res = chosen[0]
+        fit = F.fit_linear_rate(res.checkpoints, res.metrics[claim.metric], center=claim.center,
+                                method=claim.method, window=claim.window, rng=seed,
+                                min_replicates=1 if res.replicates < 5 else 5)
+        return _verdict_interval(claim, predicted, text, fit.rho, fit.ci, fit, keys,
+                                 asymptotic=fit.asymptotic is not False, why=fit.message)
+    if claim.kind == "horizon_rate" or (claim.kind == "upper_bound" and swept):
+        order = np.argsort(horizons)
+        hs = np.array(horizons, dtype=float)[order]
+        vals = [chosen[i][1].metrics[claim.metric][-1] for i in order]
+        fit = F.fit_horizon_sweep(hs, vals, center=claim.center, method=claim.method, rng=seed)
+    else:
+        if swept:
+            raise ValueError(f"a {claim.kind} claim reads one run; {len(chosen)} cells match")
+        cell, res = chosen[0]
+        fit = F.fit_rate(res.checkpoints, res.metrics[claim.metric], center=claim.center, method=claim.method,
+                         window=claim.window, rng=seed)
+    ok = fit.asymptotic is not False and math.isfinite(fit.exponent)
+    return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys, asymptotic=ok,
+                             why=fit.message)
+
+
+def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
+    if claim.kind == "exact":
+        worst, measured, expected = 0.0, None, None
+        for cell, res in chosen:
+            problem = problems_by_key[cell.key]
+            expected = float(getattr(problem, claim.expected_from)())
+            vals = res.metrics[claim.metric][-1]
+            measured = float(np.mean(vals))
+            worst = max(worst, abs(measured - expected) / max(abs(expected), 1e-300))
+        verdict = "agrees" if worst <= claim.rtol else "disagrees"
+        return Verdict(claim, verdict, expected, f"problem.{claim.expected_from}() in each of {len(chosen)} runs",
+                       measured, (worst, worst), f"max relative error {worst:.2e} (tolerance {claim.rtol:g})",
+                       None, keys)
+    # outcome: median of the final metric across replicates, with a distribution-free CI
+    verdicts = []
+    for cell, res in chosen:
+        vals = res.metrics[claim.metric][-1]
+        vals = np.sort(vals[np.isfinite(vals)])
+        n = vals.size
+        if n == 0:
+            return Verdict(claim, "inconclusive", None, "", None, None, f"every replicate diverged in {cell.key}",
+                           None, keys)
+        lo, hi = _median_ci(vals)
+        verdicts.append((cell.key, float(np.median(vals)), lo, hi, n))
+    threshold = claim.above if claim.above is not None else claim.below
+    side = "above" if claim.above is not None else "below"
+    text = f"final median {side} {threshold:g}"
+    inside = [(k, m, lo, hi) for k, m, lo, hi, _ in verdicts
+              if (lo > threshold if side == "above" else hi < threshold)]
+    outside = [(k, m, lo, hi) for k, m, lo, hi, _ in verdicts
+               if (hi < threshold if side == "above" else lo > threshold)]
+    key, med, lo, hi, n = min(verdicts, key=lambda v: v[1]) if side == "above" else max(verdicts, key=lambda v: v[1])
+    if len(inside) == len(verdicts):
+        verdict, reason = "agrees", f"every selected run's median CI is {side} {threshold:g}"
+    elif outside:
+        verdict, reason = "disagrees", f"{outside[0][0]}: median {outside[0][1]:.3g} CI entirely on the wrong side"
+    else:
+        verdict, reason = "inconclusive", f"{key}: median CI [{lo:.3g}, {hi:.3g}] straddles {threshold:g}"
+    return Verdict(claim, verdict, threshold, text, med, (lo, hi), reason, None, keys)
+
+
+def _median_ci(sorted_vals: np.ndarray, confidence: float = 0.95):
+    """Distribution-free CI for the median from order statistics (binomial); a point for n < 6."""
+    from scipy import stats
+    n = sorted_vals.size
+    if n < 6:
+        m = float(np.median(sorted_vals))
+        return m, m
+    alpha = 1 - confidence
+    lo_idx = int(stats.binom.ppf(alpha / 2, n, 0.5))
+    hi_idx = int(stats.binom.isf(alpha / 2, n, 0.5))
+    lo_idx = max(lo_idx - 1, 0)
+    hi_idx = min(hi_idx, n - 1)
+    return float(sorted_vals[lo_idx]), float(sorted_vals[hi_idx])
