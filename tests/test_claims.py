@@ -1,0 +1,121 @@
+"""Claims: parsing, and the verdict logic on runs whose answer is known."""
+import numpy as np
+import pytest
+
+import ratecheck as rc
+from ratecheck.claims import Claim, evaluate, parse_claims
+from ratecheck.sweep import expand
+
+LABELS = ["SGD"]
+
+
+def _claim(**kw):
+    base = {"name": "c", "kind": "rate", "optimizer": "SGD", "metric": "gap", "theory": "strongly_convex_sgd"}
+    base.update(kw)
+    return parse_claims([{k: v for k, v in base.items() if v is not None}], LABELS, "test")[0]
+
+
+@pytest.mark.parametrize("table, match", [
+    ({"kind": "nope"}, "kind"),
+    ({"optimizer": "Adam"}, "not a label"),
+    ({"theory": "no_such_row"}, "no_such_row"),
+    ({"theory": None}, "theory"),
+    ({"unknown_key": 1}, "unknown key"),
+    ({"kind": "outcome", "theory": None, "above": 1.0, "below": 0.0}, "exactly one"),
+    ({"kind": "exact", "theory": None}, "expected_from"),
+    ({"kind": "sample_complexity", "eps": [0.1]}, "eps"),
+    ({"theory": None, "expected": -1.0}, "expected_source"),
+])
+def test_bad_claims_are_refused(table, match):
+    base = {"name": "c", "kind": "rate", "optimizer": "SGD", "metric": "gap", "theory": "strongly_convex_sgd"}
+    base.update(table)
+    base = {k: v for k, v in base.items() if v is not None}
+    with pytest.raises((ValueError, TypeError), match=match):
+        parse_claims([base], LABELS, "test")
+
+
+def _cells_and_results(problem_cfg, opt_cfg, run, sweep=None):
+    cells = expand(problem_cfg, [opt_cfg], LABELS, run, sweep or {})
+    results = [rc.sweep.run_cell(c) for c in cells]
+    problems = {c.key: rc.problems.from_config(dict(c.problem_config)) for c in cells}
+    return cells, results, problems
+
+
+QUAD = {"name": "quadratic", "dim": 4, "L": 1.0, "kappa": 4.0, "noise": {"kind": "gaussian", "sigma": 1.0}}
+SGD_MU = {"name": "sgd", "lr": {"schedule": "inv_mu", "lr": 1.0, "mu": 0.25}}
+RUN = {"steps": 3000, "replicates": 128, "seed": 0, "n_checkpoints": 40}
+
+
+def test_tight_rate_agrees_and_a_wrong_prediction_disagrees():
+    cells, results, _ = _cells_and_results(QUAD, SGD_MU, RUN)
+    good = evaluate(_claim(), cells, results)
+    assert good.verdict == "agrees", good.reason
+    assert good.ci[0] <= -1 <= good.ci[1] and good.predicted == -1
+    wrong = evaluate(_claim(theory=None, expected=-0.5, expected_source="a wrong guess"), cells, results)
+    assert wrong.verdict == "disagrees" and "outside" in wrong.reason
+    # an upper bound O(T^-1/2) is satisfied by a run that decays as T^-1
+    bound = evaluate(_claim(kind="upper_bound", theory=None, expected=-0.5, expected_source="bound"),
+                     cells, results)
+    assert bound.verdict == "agrees"
+    too_strong = evaluate(_claim(kind="upper_bound", theory=None, expected=-2.0, expected_source="bound"),
+                          cells, results)
+    assert too_strong.verdict == "disagrees"
+
+
+def test_claims_on_short_runs_or_missing_cells_are_inconclusive():
+    cells, results, _ = _cells_and_results(QUAD, SGD_MU, RUN)
+    short = evaluate(_claim(min_steps=10**6), cells, results)
+    assert short.verdict == "inconclusive" and "too short" in short.reason
+    none = evaluate(_claim(select={"optimizer.beta2": 0.5}), cells, results)
+    assert none.verdict == "inconclusive" and "no cell" in none.reason
+
+
+def test_too_few_survivors_make_a_fit_inconclusive():
+    cells, results, _ = _cells_and_results(QUAD, SGD_MU, {**RUN, "replicates": 3})
+    v = evaluate(_claim(), cells, results)
+    assert v.verdict == "inconclusive" and "refused" in v.reason
+
+
+def test_outcome_claims_use_a_median_interval():
+    run = {"steps": 400, "replicates": 64, "seed": 0, "n_checkpoints": 5}
+    cells, results, _ = _cells_and_results({"name": "reddi_stochastic"},
+                                           {"name": "amsgrad", "beta1": 0.0, "beta2": 0.1,
+                                            "lr": {"schedule": "inv_sqrt", "lr": 0.5}}, run)
+    below = _claim(kind="outcome", theory=None, metric="theta", below=-0.5)
+    assert evaluate(below, cells, results).verdict == "agrees"
+    above = _claim(kind="outcome", theory=None, metric="theta", above=0.5)
+    assert evaluate(above, cells, results).verdict == "disagrees"
+    straddle = _claim(kind="outcome", theory=None, metric="theta", below=float(np.median(results[0].x)))
+    assert evaluate(straddle, cells, results).verdict == "inconclusive"
+
+
+def test_exact_claim_drori_teboulle_several_horizons():
+    cells, results, problems = _cells_and_results(
+        {"name": "drori_teboulle"}, {"name": "sgd", "lr": 1.0},
+        {"steps": 1, "replicates": 1, "seed": 0, "n_checkpoints": 5}, {"horizon": [7, 50, 400, 3000]})
+    claim = _claim(kind="exact", theory=None, expected_from="worst_case_gap", rtol=1e-10)
+    v = evaluate(claim, cells, results, problems)
+    assert v.verdict == "agrees", v.reason
+    for cell, res in zip(cells, results):
+        N = cell.value("horizon")
+        assert res.metrics["gap"][-1, 0] == pytest.approx(1.0 / (2 * (2 * N + 1)), rel=1e-10)
+
+
+def test_horizon_sweep_claim_reads_one_value_per_run():
+    cells, results, _ = _cells_and_results(
+        {"name": "cosine_well", "dim": 5, "noise": {"kind": "gaussian", "sigma": 1.0}},
+        {"name": "sgd", "lr": {"schedule": "horizon_sqrt", "lr": 0.01}},
+        {"steps": 1, "replicates": 64, "seed": 0, "n_checkpoints": 2},
+        {"horizon": [3000, 10000, 30000]})
+    v = evaluate(_claim(kind="horizon_rate", metric="avg_grad_norm_sq", theory="stoch_smooth_nonconvex",
+                        schedule="horizon"), cells, results)
+    assert v.verdict == "agrees", (v.measured, v.ci, v.reason)
+
+
+def test_linear_rate_of_gd_on_diag_mu_L():
+    cells, results, _ = _cells_and_results({"name": "quadratic", "dim": 2, "kappa": 10.0},
+                                           {"name": "sgd", "lr": 1.0},
+                                           {"steps": 120, "replicates": 1, "seed": 0, "n_checkpoints": 120})
+    v = evaluate(_claim(kind="linear_rate", theory="gd_strongly_convex"), cells, results)
+    assert v.verdict == "agrees" and v.predicted == pytest.approx(0.81)
+    assert v.measured == pytest.approx(0.81, rel=1e-12)
