@@ -256,6 +256,18 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
     figure = data.get("figure", {})
     if not isinstance(figure, dict):
         raise TypeError(f"{where}: [figure] must be a table")
+    if figure:
+        kind = figure.get("kind")
+        if kind != "phase":
+            raise ValueError(f"{where}: [figure] kind must be 'phase' (the default figure needs no table), "
+                             f"got {kind!r}")
+        for key in ("x", "y"):
+            if figure.get(key) not in sweep:
+                raise ValueError(f"{where}: [figure] {key} must name a [sweep] axis ({', '.join(sweep)})")
+        V.real(f"{where}: [figure] threshold", figure.get("threshold"))
+        unknown = sorted(set(figure) - {"kind", "x", "y", "threshold", "below", "metric"})
+        if unknown:
+            raise ValueError(f"{where}: [figure] unknown key(s) {', '.join(unknown)}")
     from .claims import parse_claims
     claims = parse_claims(data.get("claim"), labels, where)
     exp = Experiment(name=name, path=path, description=data.get("description", ""),

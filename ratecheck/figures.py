@@ -200,3 +200,39 @@ def plot_claim(verdict, results, *, title: str | None = None):
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig
+
+
+def plot_phase(cells, results, *, x: str, y: str, metric: str, threshold: float, below: bool = True,
+               suptitle: str | None = None):
+    """Heat maps of the fraction of replicates whose final ``metric`` is below (or above)
+    ``threshold``, over two sweep axes ``x`` and ``y``, one panel per optimizer label."""
+    labels = list(dict.fromkeys(c.label for c in cells))
+    xs = sorted({c.value(x) for c in cells})
+    ys = sorted({c.value(y) for c in cells})
+    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.8), constrained_layout=True,
+                             squeeze=False)
+    for ax, label in zip(axes.flat, labels):
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for cell, res in zip(cells, results):
+            if cell.label != label:
+                continue
+            final = res.metrics[metric][-1]
+            final = final[np.isfinite(final)]
+            frac = np.mean(final < threshold) if below else np.mean(final > threshold)
+            grid[ys.index(cell.value(y)), xs.index(cell.value(x))] = frac if final.size else np.nan
+        im = ax.imshow(grid, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis")
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+        ax.set_xlabel(x.split(".")[-1])
+        ax.set_ylabel(y.split(".")[-1])
+        ax.set_title(label, fontsize=10)
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if np.isfinite(grid[i, j]):
+                    ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                            color="w" if grid[i, j] < 0.5 else "k")
+    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8,
+                 label=f"fraction with final {metric} {'<' if below else '>'} {threshold:g}")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig

@@ -70,7 +70,12 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
     if figures:
         out.mkdir(parents=True, exist_ok=True)
         title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
-        if not exp.sweep:
+        spec = exp.figure
+        if spec.get("kind") == "phase":
+            from .figures import plot_phase
+            fig = plot_phase(cells, results, x=spec["x"], y=spec["y"], metric=spec.get("metric", metric),
+                             threshold=spec["threshold"], below=spec.get("below", True), suptitle=title)
+        elif not exp.sweep:
             fig = plot_stationarity(results, exp.labels, metric=metric, title=title,
                                     logy=metric not in LINEAR_METRICS)
         else:
