@@ -14,7 +14,12 @@ kind                   what is measured                                         
 ``linear_rate``        contraction factor ρ per step (:func:`fit_linear_rate`)          the predicted ρ lies in the CI
 ``exact``              final mean of the metric vs a closed form (``expected_from``)    max relative error ≤ ``rtol`` in every cell
 ``outcome``            final median (CI) of the metric vs ``above``/``below``           the whole CI is on the claimed side
+``hitting_sweep``      exponent p of the first step T with metric ≤ ε^power, across   the predicted p lies in the CI
+                       instances built for each ε (``threshold_axis``), T ∝ ε^{-p}
 =====================  ===============================================================  =========================================
+
+``metric = "certificate"`` with ``lam = λ`` reads the (λ,ε)-stationarity certificate
+:meth:`SimulationResult.certificate` of optimizers that output an average or EMA.
 
 A verdict is ``agrees``, ``disagrees`` or ``inconclusive`` (with the reason: local slopes
 not settled, too few surviving replicates, a CI straddling the threshold, ...). Like a
@@ -36,10 +41,11 @@ from . import theory as TH
 
 __all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
 
-KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome")
+KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome",
+         "hitting_sweep")
 _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
-         "min_steps"}
+         "min_steps", "lam", "threshold_axis", "threshold_power"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ class Claim:
     note: str = ""
     #: below this horizon the claim is not checkable (its statement is about the long run)
     min_steps: int = 0
+    lam: float | None = None
+    threshold_axis: str | None = None
+    threshold_power: float = 1.0
 
     def source(self) -> str:
         if self.theory:
@@ -127,7 +136,16 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
         if "select" in kw and not isinstance(kw["select"], dict):
             raise TypeError(f"{at}: select must be a table of sweep axis = value")
         kind = kw["kind"]
-        needs_prediction = kind in ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate")
+        needs_prediction = kind in ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate",
+                                    "hitting_sweep")
+        if kw["metric"] == "certificate":
+            if "lam" not in kw:
+                raise ValueError(f"{at}: metric 'certificate' needs 'lam' (the λ of the (λ,ε) certificate)")
+            kw["lam"] = V.nonnegative(f"{at}: lam", kw["lam"])
+        if kind == "hitting_sweep":
+            if not isinstance(kw.get("threshold_axis"), str):
+                raise ValueError(f"{at}: a hitting_sweep claim needs 'threshold_axis' (the sweep axis holding ε)")
+            kw["threshold_power"] = V.positive(f"{at}: threshold_power", kw.get("threshold_power", 1.0))
         if needs_prediction and "theory" not in kw and "expected" not in kw:
             raise ValueError(f"{at}: a {kind} claim needs 'theory' (a row of ratecheck.theory) or 'expected'")
         if "expected" in kw and "theory" not in kw and not kw.get("expected_source"):
@@ -161,7 +179,7 @@ def _prediction(claim: Claim, problem_constants: dict | None = None):
     if claim.expected is not None:
         return claim.expected, f"{claim.expected:g} ({claim.expected_source})"
     measure = claim.metric if claim.metric in TH.MEASURES else None
-    if claim.kind == "sample_complexity":
+    if claim.kind in ("sample_complexity", "hitting_sweep"):
         tex = TH.rate_in(claim.theory, measure, "complexity")
         lead = TH.leading_term(tex, TH.eps)
         p = sp.limit(-TH.eps * sp.diff(sp.log(lead), TH.eps), TH.eps, 0)
@@ -191,6 +209,19 @@ def _prediction(claim: Claim, problem_constants: dict | None = None):
 
 
 # ---------------------------------------------------------------------- evaluation
+def _values(claim: Claim, res) -> np.ndarray:
+    """The claim's measured quantity, shape (n_checkpoints, replicates)."""
+    if claim.metric == "certificate":
+        return res.certificate(claim.lam)
+    return res.metrics[claim.metric]
+
+
+def _has_metric(claim: Claim, res) -> bool:
+    if claim.metric == "certificate":
+        return "cert_grad_norm" in res.metrics
+    return claim.metric in res.metrics
+
+
 def _select(claim: Claim, cells, results):
     chosen = []
     for cell, res in zip(cells, results):
@@ -249,7 +280,7 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
                        f"horizon too short: {short[0]} ran {chosen[0][1].steps} steps, the claim is about "
                        f"t >= {claim.min_steps} (run the full version)", None, keys)
     for cell, res in chosen:
-        if claim.metric not in res.metrics:
+        if not _has_metric(claim, res):
             return Verdict(claim, "inconclusive", None, "", None, None,
                            f"metric {claim.metric!r} not recorded in {cell.key}", None, keys)
     try:
@@ -262,6 +293,8 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
 
 def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
     seed = _fit_seed(claim)
+    if claim.kind == "hitting_sweep":
+        return _evaluate_hitting(claim, chosen, keys, seed)
     horizons = [c.value("horizon") for c, _ in chosen]
     swept = len(chosen) > 1
     if swept and (None in horizons or len(set(horizons)) != len(horizons)):
@@ -271,12 +304,12 @@ def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
     predicted, text = _prediction(claim, constants)
     if claim.kind == "sample_complexity":
         cell, res = chosen[0]
-        fit = F.fit_sample_complexity(res.checkpoints, res.metrics[claim.metric], np.array(claim.eps),
+        fit = F.fit_sample_complexity(res.checkpoints, _values(claim, res), np.array(claim.eps),
                                       center=claim.center, method=claim.method, rng=seed)
         return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys)
     if claim.kind == "linear_rate":
         cell, res = chosen[0]
-        fit = F.fit_linear_rate(res.checkpoints, res.metrics[claim.metric], center=claim.center,
+        fit = F.fit_linear_rate(res.checkpoints, _values(claim, res), center=claim.center,
                                 method=claim.method, window=claim.window, rng=seed,
                                 min_replicates=1 if res.replicates < 5 else 5)
         return _verdict_interval(claim, predicted, text, fit.rho, fit.ci, fit, keys,
@@ -284,17 +317,49 @@ def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
     if claim.kind == "horizon_rate" or (claim.kind == "upper_bound" and swept):
         order = np.argsort(horizons)
         hs = np.array(horizons, dtype=float)[order]
-        vals = [chosen[i][1].metrics[claim.metric][-1] for i in order]
+        vals = [_values(claim, chosen[i][1])[-1] for i in order]
         fit = F.fit_horizon_sweep(hs, vals, center=claim.center, method=claim.method, rng=seed)
     else:
         if swept:
             raise ValueError(f"a {claim.kind} claim reads one run; {len(chosen)} cells match")
         cell, res = chosen[0]
-        fit = F.fit_rate(res.checkpoints, res.metrics[claim.metric], center=claim.center, method=claim.method,
+        fit = F.fit_rate(res.checkpoints, _values(claim, res), center=claim.center, method=claim.method,
                          window=claim.window, rng=seed)
     ok = fit.asymptotic is not False and math.isfinite(fit.exponent)
     return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys, asymptotic=ok,
                              why=fit.message)
+
+
+def _hitting_steps(checkpoints, values, threshold) -> np.ndarray:
+    """First checkpoint at which each replicate's value is <= threshold (NaN if never)."""
+    hit = values <= threshold
+    first = np.argmax(hit, axis=0)
+    out = checkpoints[first].astype(float)
+    out[~hit.any(axis=0)] = np.nan
+    return out
+
+
+def _evaluate_hitting(claim: Claim, chosen, keys, seed) -> Verdict:
+    predicted, text = _prediction(claim)
+    eps_values, times = [], []
+    for cell, res in chosen:
+        eps_value = cell.value(claim.threshold_axis)
+        if eps_value is None:
+            raise ValueError(f"cell {cell.key} has no sweep axis {claim.threshold_axis!r}")
+        steps = _hitting_steps(res.checkpoints, _values(claim, res), float(eps_value) ** claim.threshold_power)
+        alive = ~res.diverged
+        missed = int(np.sum(np.isnan(steps) & alive))
+        if missed:
+            return Verdict(claim, "inconclusive", predicted, text, None, None,
+                           f"{missed} of {int(alive.sum())} replicates never reached ε = {eps_value:g} in "
+                           f"{cell.key} within {res.steps} steps (censored): lengthen the run", None, keys)
+        eps_values.append(float(eps_value))
+        times.append(steps)
+    order = np.argsort(1.0 / np.array(eps_values))
+    inv = (1.0 / np.array(eps_values))[order]
+    fit = F.fit_horizon_sweep(inv, [times[i] for i in order], center=claim.center, method=claim.method,
+                              rng=seed, min_replicates=1 if min(len(t) for t in times) < 5 else 5)
+    return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys)
 
 
 def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
@@ -303,7 +368,7 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
         for cell, res in chosen:
             problem = problems_by_key[cell.key]
             expected = float(getattr(problem, claim.expected_from)())
-            vals = res.metrics[claim.metric][-1]
+            vals = _values(claim, res)[-1]
             measured = float(np.mean(vals))
             worst = max(worst, abs(measured - expected) / max(abs(expected), 1e-300))
         verdict = "agrees" if worst <= claim.rtol else "disagrees"
@@ -313,7 +378,7 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
     # outcome: median of the final metric across replicates, with a distribution-free CI
     verdicts = []
     for cell, res in chosen:
-        vals = res.metrics[claim.metric][-1]
+        vals = _values(claim, res)[-1]
         vals = np.sort(vals[np.isfinite(vals)])
         n = vals.size
         if n == 0:

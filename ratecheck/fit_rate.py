@@ -24,6 +24,14 @@ which corrects the percentile interval's narrowness with few replicates;
 ``"percentile"``, ``"BCa"`` and ``"basic"`` are scipy's. When every resample gives the
 same value (e.g. noise-free curves) the interval has zero width.
 
+The interval covers replicate-to-replicate variability only. A systematic error from a
+transient, a log factor or a floor that the window still contains is not in it: it is
+bounded by the settled-slope rule below (a drift of at most ``slope_tol`` between the
+halves, so roughly ``slope_tol``/2 between the fit and the last local slope) and is
+reported as ``drift``. E.g. GD on a quadratic whose second eigenvalue is close to the
+smallest gives a deterministic ρ a relative 1e-4 off the asymptotic factor, with a
+zero-width interval; compare such fits with a tolerance, not with the interval.
+
 Calibration (tests/test_fit_rate.py): on curves :math:`3t^{-1/2}e^{b_r + e_{r,k}}` with a
 per-replicate effect :math:`b_r \sim N(0, 0.7^2)`, AR(1) noise across checkpoints
 (sd 0.3, correlation 0.8), 40 checkpoints over 4 decades and 1000 trials with

@@ -8,7 +8,9 @@ product, times the experiment's optimizers. Axes:
 * ``"horizon"``: the number of steps T of the run; it also sets the ``horizon`` of every
   horizon-dependent step size (``{schedule = "horizon_sqrt"}``) and the problem
   parameter named by the family's ``horizon_parameter`` (e.g. Drori–Teboulle's ``N``);
-* ``"seed"``: the root seed.
+* ``"seed"``: the root seed;
+* zipped axes ``"A,B"`` (names joined by commas) whose values are lists ``[a, b]`` that vary
+  together, e.g. ``"problem.eps,problem.dim,problem.p" = [[0.2, 10, 0.04], [0.1, 40, 0.01]]``.
 
 Each cell's result is saved under ``OUT/<cell key>/`` as soon as it completes; a rerun
 loads finished cells whose recorded configuration matches instead of recomputing
@@ -85,6 +87,14 @@ def _check_axes(sweep: dict, where: str) -> dict:
         raise TypeError(f"{where}: [sweep] must be a table of axis = [values]")
     out = {}
     for axis, values in sweep.items():
+        if "," in axis:
+            parts = [a.strip() for a in axis.split(",")]
+            _check_axes({a: [0] for a in parts}, where)
+            if not isinstance(values, list) or not values or not all(
+                    isinstance(v, list) and len(v) == len(parts) for v in values):
+                raise ValueError(f"{where}: [sweep] zipped axis {axis!r} needs a list of {len(parts)}-element lists")
+            out[axis] = values
+            continue
         if not (axis in SPECIAL_AXES or axis.startswith(AXIS_KINDS)):
             raise ValueError(f"{where}: [sweep] axis {axis!r} must be 'horizon', 'seed', "
                              f"'problem.PARAM' or 'optimizer.PARAM'")
@@ -103,7 +113,13 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
     axes = list(sweep)
     cells = []
     for combo in itertools.product(*(sweep[a] for a in axes)):
-        values = tuple(zip(axes, combo))
+        values = []
+        for axis, value in zip(axes, combo):
+            if "," in axis:
+                values += list(zip((a.strip() for a in axis.split(",")), value))
+            else:
+                values.append((axis, value))
+        values = tuple(values)
         for label, base_opt in zip(labels, optimizer_configs):
             prob = copy.deepcopy(problem_config)
             opt = copy.deepcopy(base_opt)

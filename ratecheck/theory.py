@@ -433,7 +433,7 @@ def _positive_root(equation, var) -> sp.Expr:
 
 def _monomial_in(term, var) -> bool:
     """``term`` = c · var**p with c free of var."""
-    c, rest = term.as_independent(var, as_Add=False)
+    _, rest = term.as_independent(var, as_Add=False)
     return rest == var or (rest.is_Pow and rest.base == var and not rest.exp.has(var))
 
 

@@ -200,7 +200,7 @@ def test_calibration_small():
 @pytest.mark.parametrize("replicates", [32, 64])
 @pytest.mark.parametrize("method, center", [("ols", "mean"), ("ols", "median"), ("theil_sen", "mean")])
 def test_calibration_full(replicates, method, center):
-    cover, width = _coverage(1000, replicates, 1000, seed=7, method=method, center=center)
+    cover, width = _coverage(500, replicates, 1000, seed=7, method=method, center=center)
     assert cover >= 0.90
     assert width < 0.2
 
