@@ -5,6 +5,7 @@ product, times the experiment's optimizers. Axes:
 
 * ``"problem.PARAM"`` (dotted paths reach into tables, e.g. ``"problem.noise.sigma"``);
 * ``"optimizer.PARAM"``: set on every optimizer of the experiment (each must accept it);
+  ``"optimizer[LABEL].PARAM"``: only on the optimizer with that label;
 * ``"horizon"``: the number of steps T of the run; it also sets the ``horizon`` of every
   horizon-dependent step size (``{schedule = "horizon_sqrt"}``) and the problem
   parameter named by the family's ``horizon_parameter`` (e.g. Drori–Teboulle's ``N``);
@@ -32,7 +33,7 @@ from .result import SimulationResult
 
 __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key"]
 
-AXIS_KINDS = ("problem.", "optimizer.")
+AXIS_KINDS = ("problem.", "optimizer.", "optimizer[")
 SPECIAL_AXES = ("horizon", "seed")
 
 
@@ -137,6 +138,13 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
                         prob[hp] = value
                 elif axis.startswith("problem."):
                     _set_path(prob, axis.split(".")[1:], value, where)
+                elif axis.startswith("optimizer["):
+                    # "optimizer[LABEL].param": only the optimizer with that label
+                    target, name = axis[len("optimizer["):].split("].", 1)
+                    if target not in labels:
+                        raise ValueError(f"{where}: [sweep] axis {axis}: no optimizer labelled {target!r}")
+                    if target == label:
+                        _set_path(opt, name.split("."), value, where)
                 else:
                     name = axis.split(".", 1)[1]
                     allowed = _optimizers.get(opt["name"]).hyperparameters()
