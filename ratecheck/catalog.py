@@ -258,14 +258,18 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         raise TypeError(f"{where}: [figure] must be a table")
     if figure:
         kind = figure.get("kind")
-        if kind != "phase":
-            raise ValueError(f"{where}: [figure] kind must be 'phase' (the default figure needs no table), "
-                             f"got {kind!r}")
-        for key in ("x", "y"):
-            if figure.get(key) not in sweep:
-                raise ValueError(f"{where}: [figure] {key} must name a [sweep] axis ({', '.join(sweep)})")
-        V.real(f"{where}: [figure] threshold", figure.get("threshold"))
-        unknown = sorted(set(figure) - {"kind", "x", "y", "threshold", "below", "metric"})
+        axes = [a.strip() for key in sweep for a in key.split(",")]
+        if kind not in ("phase", "advantage"):
+            raise ValueError(f"{where}: [figure] kind must be 'phase' or 'advantage' (the default figure needs "
+                             f"no table), got {kind!r}")
+        for key in (("x", "y") if kind == "phase" else ("x", "tune")):
+            if figure.get(key) not in axes:
+                raise ValueError(f"{where}: [figure] {key} must name a [sweep] axis ({', '.join(axes)})")
+        if kind == "phase":
+            V.real(f"{where}: [figure] threshold", figure.get("threshold"))
+        elif figure.get("reference") not in labels:
+            raise ValueError(f"{where}: [figure] reference must be an optimizer label ({', '.join(labels)})")
+        unknown = sorted(set(figure) - {"kind", "x", "y", "threshold", "below", "metric", "tune", "reference"})
         if unknown:
             raise ValueError(f"{where}: [figure] unknown key(s) {', '.join(unknown)}")
     from .claims import parse_claims

@@ -236,3 +236,41 @@ def plot_phase(cells, results, *, x: str, y: str, metric: str, threshold: float,
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
     return fig
+
+
+def plot_advantage(cells, results, *, x: str, tune: str, reference: str, metric: str,
+                   suptitle: str | None = None):
+    """Advantage of each method over ``reference``: the ratio of the best (over the ``tune``
+    axis) mean final ``metric`` of the reference to that of the method, against sweep axis ``x``.
+
+    Returns the figure and the table ``{label: {x value: (best, best tune value)}}``.
+    """
+    best: dict = {}
+    for cell, res in zip(cells, results):
+        final = res.metrics[metric][-1]
+        final = final[np.isfinite(final)]
+        if not final.size:
+            continue
+        value = float(np.mean(final))
+        key = cell.value(x)
+        entry = best.setdefault(cell.label, {})
+        if key not in entry or value < entry[key][0]:
+            entry[key] = (value, cell.value(tune))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
+    ref = best.get(reference, {})
+    for label, entry in best.items():
+        if label == reference:
+            continue
+        xs = sorted(k for k in entry if k in ref)
+        ratio = [ref[k][0] / entry[k][0] for k in xs]
+        ax.plot(xs, ratio, "o-", label=f"{reference} / {label}")
+    ax.axhline(1.0, color="k", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x.split(".")[-1])
+    ax.set_ylabel(f"advantage: best {metric} of {reference} / best of method\n(each tuned over {tune.split('.')[-1]})")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    if suptitle:
+        ax.set_title(suptitle, fontsize=9)
+    return fig, best

@@ -75,6 +75,11 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
             from .figures import plot_phase
             fig = plot_phase(cells, results, x=spec["x"], y=spec["y"], metric=spec.get("metric", metric),
                              threshold=spec["threshold"], below=spec.get("below", True), suptitle=title)
+        elif spec.get("kind") == "advantage":
+            from .figures import plot_advantage
+            fig, table = plot_advantage(cells, results, x=spec["x"], tune=spec["tune"], reference=spec["reference"],
+                                        metric=spec.get("metric", metric), suptitle=title)
+            meta["advantage"] = {label: {str(k): v for k, v in entry.items()} for label, entry in table.items()}
         elif not exp.sweep:
             fig = plot_stationarity(results, exp.labels, metric=metric, title=title,
                                     logy=metric not in LINEAR_METRICS)

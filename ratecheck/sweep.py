@@ -10,6 +10,8 @@ product, times the experiment's optimizers. Axes:
   horizon-dependent step size (``{schedule = "horizon_sqrt"}``) and the problem
   parameter named by the family's ``horizon_parameter`` (e.g. Drori–Teboulle's ``N``);
 * ``"seed"``: the root seed;
+* ``"tag.NAME"``: a label only (changes nothing), e.g. the scalar spread that a zipped list of
+  per-coordinate scales stands for, for figures and claims;
 * zipped axes ``"A,B"`` (names joined by commas) whose values are lists ``[a, b]`` that vary
   together, e.g. ``"problem.eps,problem.dim,problem.p" = [[0.2, 10, 0.04], [0.1, 40, 0.01]]``.
 
@@ -33,7 +35,7 @@ from .result import SimulationResult
 
 __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key"]
 
-AXIS_KINDS = ("problem.", "optimizer.", "optimizer[")
+AXIS_KINDS = ("problem.", "optimizer.", "optimizer[", "tag.")
 SPECIAL_AXES = ("horizon", "seed")
 
 
@@ -42,8 +44,17 @@ def _slug(text: str) -> str:
 
 
 def cell_key(label: str, values: tuple) -> str:
-    parts = [_slug(label)] + [f"{_slug(axis.split('.')[-1])}={_slug(_fmt(v))}" for axis, v in values]
+    parts = [_slug(label)] + [f"{_slug(axis.split('.')[-1])}={_short(_fmt(v))}" for axis, v in values]
     return "__".join(parts)
+
+
+def _short(text: str) -> str:
+    """A value as it appears in a directory name; long ones (lists) become a stable hash."""
+    slug = _slug(text)
+    if len(slug) <= 24:
+        return slug
+    import hashlib
+    return "h" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def _fmt(v) -> str:
@@ -136,6 +147,8 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
                     hp = getattr(_problems.get(prob["name"]), "horizon_parameter", None)
                     if hp:
                         prob[hp] = value
+                elif axis.startswith("tag."):
+                    pass
                 elif axis.startswith("problem."):
                     _set_path(prob, axis.split(".")[1:], value, where)
                 elif axis.startswith("optimizer["):
