@@ -146,8 +146,17 @@ def plot_claim(verdict, results, *, title: str | None = None):
     kinds whose evidence is the experiment's own figure (``exact``, ``outcome``).
     """
     claim, fit = verdict.claim, verdict.fit
-    if fit is None or claim.kind in ("exact", "outcome"):
+    if fit is None or claim.kind in ("exact", "outcome", "hitting_sweep"):
         return None
+    from .claims import _values
+
+    class _View:  # the claim's quantity under the name plot_stationarity reads
+        def __init__(self, res):
+            self.__dict__.update(vars(res))
+            self.metrics = {claim.metric: _values(claim, res)}
+            self.n_diverged = res.n_diverged
+
+    results = [_View(r) for r in results]
     fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
     label = METRIC_LABELS.get(claim.metric, claim.metric)
     pred = verdict.predicted
@@ -262,15 +271,17 @@ def plot_advantage(cells, results, *, x: str, tune: str, reference: str, metric:
         if label == reference:
             continue
         xs = sorted(k for k in entry if k in ref)
-        ratio = [ref[k][0] / entry[k][0] for k in xs]
-        ax.plot(xs, ratio, "o-", label=f"{reference} / {label}")
+        ratio = [entry[k][0] / ref[k][0] for k in xs]
+        ax.plot(xs, ratio, "o-", label=f"over {label}")
     ax.axhline(1.0, color="k", lw=0.8, ls=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(x.split(".")[-1])
-    ax.set_ylabel(f"advantage: best {metric} of {reference} / best of method\n(each tuned over {tune.split('.')[-1]})")
+    ax.set_ylabel(f"advantage of {reference}:\nbest {metric} of method / best of {reference}\n"
+                  f"(each tuned over {tune.split('.')[-1]})", fontsize=8)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     if suptitle:
-        ax.set_title(suptitle, fontsize=9)
+        import textwrap
+        ax.set_title("\n".join(textwrap.wrap(suptitle.replace("\n", " "), 90)), fontsize=8)
     return fig, best
