@@ -6,10 +6,8 @@ standard error and exit code 2, before anything is written.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-import time
 from pathlib import Path
 
 from . import __version__, catalog

@@ -21,10 +21,11 @@ one run per horizon (a horizon sweep); the anytime rule ``inv_sqrt`` does not.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import ClassVar
 
 from . import _validate as V
+from ._registry import check_parameters
 
 __all__ = ["Schedule", "Constant", "InvSqrt", "Inv", "InvMu", "InvSqrtAffine", "HorizonSqrt",
            "make", "names", "as_schedule"]
@@ -144,11 +145,7 @@ def make(name: str, **params) -> Schedule:
     if name not in _REGISTRY:
         raise V.unknown_name("schedule", name, _REGISTRY)
     cls = _REGISTRY[name]
-    allowed = [f.name for f in fields(cls)]
-    extra = sorted(set(params) - set(allowed))
-    if extra:
-        raise TypeError(f"schedule {name!r} got unknown parameter(s) {', '.join(extra)}; "
-                        f"allowed: {', '.join(allowed)}")
+    check_parameters("schedule", name, cls, params)
     if "lr" not in params:
         raise TypeError(f"schedule {name!r} needs 'lr'")
     return cls(**params)

@@ -8,9 +8,7 @@ live as TOML files in the top-level ``problems/`` folder; see
 """
 from __future__ import annotations
 
-import importlib
-
-from .. import _validate as V
+from .._registry import Registry
 from .base import Problem
 from .noise import Noise, make_noise, noise_kinds
 
@@ -32,21 +30,16 @@ _MODULES = {
     "drori_teboulle": "DroriTeboulle",
 }
 
-_REGISTRY: dict[str, type[Problem]] = {}
-for _module, _cls in _MODULES.items():
-    _obj = getattr(importlib.import_module(f"{__name__}.{_module}"), _cls)
-    _REGISTRY[_obj.name] = _obj
+_REGISTRY = Registry("problem", __name__, _MODULES)
 
 
 def names() -> list[str]:
     """Registered family names, sorted."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get(name: str) -> type[Problem]:
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise V.unknown_name("problem", name, _REGISTRY)
-    return _REGISTRY[name]
+    return _REGISTRY.get(name)
 
 
 def parameters(name: str) -> list[str]:
@@ -56,27 +49,14 @@ def parameters(name: str) -> list[str]:
 
 def make(name: str, **parameters_) -> Problem:
     """Build a problem, e.g. ``make("quadratic", dim=10, kappa=100, noise={"kind": "gaussian"})``."""
-    cls = get(name)
-    allowed = parameters(name)
-    unknown = sorted(set(parameters_) - set(allowed))
-    if unknown:
-        raise TypeError(f"problem {name!r} got unknown parameter(s) {', '.join(unknown)}; "
-                        f"allowed: {', '.join(allowed)}")
-    return cls(**parameters_)
+    return _REGISTRY.make(name, **parameters_)
 
 
 def from_config(config: dict) -> Problem:
     """Build from a mapping with a ``name`` key (the form :meth:`Problem.describe` writes)."""
-    if not isinstance(config, dict):
-        raise TypeError(f"problem config must be a table, got {config!r}")
-    params = dict(config)
-    name = params.pop("name", None)
-    if name is None:
-        raise ValueError(f"problem config needs a 'name', one of {', '.join(names())}")
-    return make(name, **params)
+    return _REGISTRY.from_config(config)
 
 
 def describe(name: str) -> str:
-    cls = get(name)
-    first = (cls.__doc__ or "").strip().splitlines()[0]
-    return f"{first} [{cls.reference}]" if cls.reference else first
+    """One line: the first docstring line and the reference."""
+    return _REGISTRY.describe(name)

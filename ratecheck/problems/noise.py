@@ -29,6 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import _validate as V
+from .._registry import check_parameters
 
 __all__ = ["Noise", "make_noise", "noise_kinds"]
 
@@ -244,11 +245,7 @@ def make_noise(config, dim: int) -> Noise:
     if kind not in _KINDS:
         raise V.unknown_name("noise kind", kind, _KINDS)
     cls = _KINDS[kind]
-    allowed = [f.name for f in fields(cls)]
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise TypeError(f"noise kind {kind!r} got unknown parameter(s) {', '.join(unknown)}; "
-                        f"allowed: {', '.join(allowed)}")
+    check_parameters("noise kind", kind, cls, params)
     for key, value in params.items():
         if isinstance(value, list):
             params[key] = tuple(value)
