@@ -159,6 +159,8 @@ def plot_claim(verdict, results, *, title: str | None = None):
     results = [_View(r) for r in results]
     fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
     label = METRIC_LABELS.get(claim.metric, claim.metric)
+    if claim.metric == "certificate":
+        label = rf"$(\lambda,\epsilon)$ certificate, $\lambda = {claim.lam:g}$"
     pred = verdict.predicted
     if claim.kind == "sample_complexity":
         inv = 1.0 / np.asarray(fit.eps)

@@ -95,7 +95,7 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
         for i, v in enumerate(verdicts, 1):
             fig = plot_claim(v, [by_key[k] for k in v.cells])
             if fig is not None:
-                written += save_figure(fig, out / f"{exp.name}.claim{i}")
+                written += save_figure(fig, out / f"{exp.name}_claim{i}")
     meta["figures"] = [p.name for p in written]
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / f"{exp.name}.json", (json.dumps(meta, indent=2, default=str) + "\n").encode())
@@ -122,7 +122,8 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
     lines = [f"# ratecheck report ({mode})", "",
              f"ratecheck {__version__}; {len(outcomes)} experiment(s), {sum(n.values())} claim(s): "
              f"{n['agrees']} agree, {n['disagrees']} disagree, {n['inconclusive']} inconclusive; "
-             f"{elapsed:.0f} s.", "",
+             f"{elapsed:.0f} s for this invocation (runs already saved under the data directory are loaded, "
+             f"not rerun).", "",
              "| experiment | claim | kind | theory | measured [95% CI] | verdict | reason |",
              "|---|---|---|---|---|---|---|"]
     for o in outcomes:
