@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default out/verify-quick or out/verify-full)")
     p.set_defaults(func=cmd_verify)
 
+    from .bench import register as _register_bench
+    _register_bench(sub)
+
     p = sub.add_parser("table", help="print the theory table of optimal rates")
     p.add_argument("--format", choices=["markdown", "latex"], default="markdown")
     p.set_defaults(func=cmd_table)

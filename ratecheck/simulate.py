@@ -40,6 +40,22 @@ the output over the points :math:`p_s` (their mean is the output :math:`\bar p`)
 stored as ``cert_grad_norm`` (first term) and ``cert_spread`` (the weighted spread);
 :meth:`SimulationResult.certificate` combines them for any λ.
 
+Speed and parallelism
+---------------------
+Three engines compute the same bits (see :mod:`ratecheck._engine`): ``"reference"`` (one step
+at a time, any problem and optimizer: the definition), ``"numpy"`` (built-in problems: the
+random numbers of the next chunk of steps are drawn per block, from the same generators, in a
+background thread while the current chunk runs) and ``"numba"`` (supported built-in pairs,
+with ``numba`` installed: the steps run in a compiled kernel that does each element's
+floating-point operations in NumPy's order). ``engine="auto"`` picks the fastest that applies.
+
+``workers`` splits the blocks of replicates across processes; each block keeps its own
+streams, so the result is bit-identical for any number of workers. Only problems whose rows
+are computed independently of each other are split (``rowwise``: every built-in family but
+``robust_regression`` and ``l1``, whose BLAS products round a row differently depending on how
+many rows are multiplied together; a user-defined problem opts in with ``rowwise = True``);
+the others run in one process whatever ``workers`` says.
+
 Divergence
 ----------
 A replicate whose iterate becomes non-finite is marked diverged at that step, its
@@ -52,13 +68,21 @@ import time
 
 import numpy as np
 
+from . import _engine
 from . import _validate as V
-from .optimizers.base import BlockRNG, Optimizer
+from . import parallel
+from .optimizers.base import Optimizer
 from .result import SimulationResult
 
-__all__ = ["simulate", "log_checkpoints", "metric_names", "DEFAULT_BLOCK_SIZE"]
+__all__ = ["simulate", "log_checkpoints", "metric_names", "DEFAULT_BLOCK_SIZE", "ENGINES"]
 
 DEFAULT_BLOCK_SIZE = 256
+ENGINES = ("auto", "reference", "numpy", "numba")
+#: ``engine="auto"`` compiles a kernel (seconds, the first time) only for runs at least this big,
+#: in replicate·coordinate·steps
+NUMBA_MIN_WORK = 2 * 10**7
+#: ``workers="auto"`` starts worker processes (a fraction of a second) only for runs at least this big
+PARALLEL_MIN_WORK = 10**7
 
 
 def log_checkpoints(steps: int, n: int = 40) -> np.ndarray:
@@ -103,10 +127,7 @@ def _check_problem(problem) -> int:
 
 
 def _constants(problem) -> dict:
-    get = getattr(problem, "constants", None)
-    c = get() if callable(get) else {}
-    return {"f_star": c.get("f_star", getattr(problem, "f_star", None)),
-            "x_star": c.get("x_star", getattr(problem, "x_star", None))}
+    return _engine.constants(problem)
 
 
 def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
@@ -127,54 +148,10 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
     return sorted(names)
 
 
-def _sqnorm(a: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", a, a)
-
-
-def _point_metrics(problem, x: np.ndarray, consts: dict, prefix: str = "") -> dict:
-    g = problem.grad(x)
-    value = np.asarray(problem.value(x), dtype=np.float64)
-    out = {f"{prefix}grad_norm_sq": _sqnorm(g),
-           f"{prefix}grad_norm_l1": np.abs(g).sum(axis=1),
-           f"{prefix}value": value}
-    if consts["f_star"] is not None:
-        out[f"{prefix}gap"] = value - consts["f_star"]
-    if consts["x_star"] is not None:
-        out[f"{prefix}dist"] = np.sqrt(_sqnorm(x - np.asarray(consts["x_star"])))
-    if x.shape[1] == 1:
-        out[f"{prefix}theta"] = x[:, 0].copy()
-    return out
-
-
-class _Output:
-    """Online average/EMA of points p_t, with the (λ,ε) certificate's accumulators."""
-
-    def __init__(self, problem, optimizer: Optimizer, x0: np.ndarray, certificate: bool):
-        self.problem, self.opt, self.certificate = problem, optimizer, certificate
-        self.mean = x0.copy()
-        self.diff = np.empty_like(x0)
-        if certificate:
-            self.gbar = problem.grad(x0)
-            self.spread = np.zeros(x0.shape[0])
-
-    def update(self, p: np.ndarray, t: int) -> None:
-        a = self.opt.output_weight(t)
-        np.subtract(p, self.mean, out=self.diff)
-        if self.certificate:
-            # S_t = (1-a)(S_{t-1} + a‖p_t − mean_{t−1}‖²) is the weighted spread Σ w_s‖p_s − mean_t‖²
-            self.spread += a * _sqnorm(self.diff)
-            self.spread *= 1.0 - a
-            gp = self.problem.grad(p)
-            gp -= self.gbar
-            gp *= a
-            self.gbar += gp
-        self.diff *= a
-        self.mean += self.diff
-
-
 def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed,
              x0=None, checkpoints=None, n_checkpoints: int = 40, running: bool = True,
-             certificate: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE) -> SimulationResult:
+             certificate: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
+             workers=1, engine: str = "auto") -> SimulationResult:
     """Simulate ``replicates`` independent runs of ``optimizer`` on ``problem``.
 
     Parameters
@@ -199,6 +176,13 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         outputs an average or EMA).
     block_size : int
         Replicates per random-number block (part of the reproducibility contract).
+    workers : int or "auto"
+        Processes to split the blocks of replicates across (``"auto"``: one per core, at most
+        one per block, for runs of at least ``PARALLEL_MIN_WORK`` replicate·coordinate·steps).
+        The result does not depend on it. Problems that are not ``rowwise`` run in one process.
+    engine : {"auto", "reference", "numpy", "numba"}
+        How the steps are computed; every engine gives the same bits (see the module
+        docstring). ``"numpy"`` and ``"numba"`` raise ``ValueError`` where they do not apply.
 
     Returns
     -------
@@ -218,100 +202,79 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         seq = np.random.SeedSequence(V.integer("seed", seed, low=0))
     grid = _checkpoint_grid(checkpoints, steps, n_checkpoints)
     x0 = _x0_array(problem, x0, replicates, dim)
-    consts = _constants(problem)
     tracks_output = optimizer.output != "iterate"
     certificate = tracks_output if certificate is None else bool(certificate)
     if certificate and not tracks_output:
         raise ValueError(f"certificate=True needs an optimizer that outputs an average or EMA; "
                          f"{optimizer.name} outputs its iterate")
+    engine = _choose_engine(engine, problem, optimizer, work=replicates * dim * steps, running=running,
+                            certificate=certificate)
 
     n_blocks = -(-replicates // block_size)
     noise_root, opt_root = seq.spawn(2)
-    noise_gens = [np.random.Generator(np.random.PCG64(s)) for s in noise_root.spawn(n_blocks)]
-    opt_rng = BlockRNG([np.random.Generator(np.random.PCG64(s)) for s in opt_root.spawn(n_blocks)],
-                       block_size)
-    slices = [slice(b * block_size, min((b + 1) * block_size, replicates)) for b in range(n_blocks)]
-    time_varying = bool(getattr(problem, "time_varying", False))
-    project = getattr(problem, "project", None) if getattr(problem, "domain", None) is not None else None
-
-    state = optimizer.init(x0)
-    output = _Output(problem, optimizer, x0, certificate) if tracks_output else None
-    gbuf = np.empty((replicates, dim)) if n_blocks > 1 else None
-    alive = np.ones(replicates, dtype=bool)
-    diverged_step = np.full(replicates, -1, dtype=np.int64)
-    if running:
-        run_min = np.full(replicates, np.inf)
-        run_sum = np.zeros(replicates)
-        run_min_gap = np.full(replicates, np.inf) if consts["f_star"] is not None else None
-
-    records: dict[str, np.ndarray] = {}
-
-    def record(k: int, t: int) -> None:
-        row = _point_metrics(problem, state.x, consts)
-        if running:
-            row["min_grad_norm_sq"] = run_min
-            row["avg_grad_norm_sq"] = run_sum / t
-            if run_min_gap is not None:
-                row["min_gap"] = run_min_gap
-        if output is not None:
-            row.update(_point_metrics(problem, output.mean, consts, prefix="out_"))
-            if certificate:
-                row["cert_grad_norm"] = np.sqrt(_sqnorm(output.gbar))
-                row["cert_spread"] = output.spread
-        for name, values in row.items():
-            if name not in records:
-                records[name] = np.full((grid.size, replicates), np.nan)
-            values = np.where(alive, values, np.nan)
-            records[name][k] = values
-
-    def grad_at(y: np.ndarray, t: int) -> np.ndarray:
-        extra = (t,) if time_varying else ()
-        if gbuf is None:
-            return problem.stochastic_grad(y, noise_gens[0], *extra)
-        for gen, sl in zip(noise_gens, slices):
-            gbuf[sl] = problem.stochastic_grad(y[sl], gen, *extra)
-        return gbuf
+    noise_seqs = noise_root.spawn(n_blocks)
+    opt_seqs = opt_root.spawn(n_blocks)
+    rowwise = bool(getattr(problem, "rowwise", False))
+    small = workers == "auto" and replicates * dim * steps < PARALLEL_MIN_WORK
+    n_parts = parallel.resolve_workers(workers, limit=n_blocks if rowwise and not small else 1)
+    # contiguous runs of whole blocks, as even as possible
+    bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
+    tasks = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        rows = slice(lo * block_size, min(hi * block_size, replicates))
+        tasks.append(_engine.Task(problem=problem, optimizer=optimizer, steps=steps, grid=grid,
+                                  running=running, certificate=certificate, block_size=block_size,
+                                  x0=x0[rows], noise_seqs=noise_seqs[lo:hi], opt_seqs=opt_seqs[lo:hi],
+                                  engine=engine))
 
     start = time.perf_counter()
-    next_k = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for t in range(1, steps + 1):
-            if running:
-                gx = problem.grad(state.x)
-                gn = _sqnorm(gx)
-                np.minimum(run_min, gn, out=run_min)
-                run_sum += gn
-                if run_min_gap is not None:
-                    np.minimum(run_min_gap, problem.value(state.x) - consts["f_star"], out=run_min_gap)
-            y = optimizer.query(state, opt_rng)
-            if project is not None and y is not state.x:
-                project(y)
-            g = grad_at(y, t)
-            optimizer.update(state, g)
-            if project is not None:
-                project(state.x)
-            if output is not None:
-                output.update(y if optimizer.output_source == "query" else state.x, t)
-            if not np.isfinite(np.sum(state.x)):
-                bad = alive & ~np.isfinite(state.x).all(axis=1)
-                if bad.any():
-                    diverged_step[bad] = t
-                    alive &= ~bad
-                    state.x[bad] = np.nan
-            if t == grid[next_k]:
-                record(next_k, t)
-                next_k += 1
+    if len(tasks) == 1:
+        parts = [_engine.run_task(tasks[0])]
+    else:
+        pool = parallel.executor(len(tasks))
+        parts = list(pool.map(_engine.run_task, tasks))
     elapsed = time.perf_counter() - start
 
+    records = {name: np.concatenate([p.records[name] for p in parts], axis=1) for name in parts[0].records}
+    alive = np.concatenate([p.alive for p in parts])
+    diverged_step = np.concatenate([p.diverged_step for p in parts])
+    x = np.concatenate([p.x for p in parts]) if len(parts) > 1 else parts[0].x
+    output_x = None if parts[0].output_x is None else (
+        np.concatenate([p.output_x for p in parts]) if len(parts) > 1 else parts[0].output_x)
     n_div = int((~alive).sum())
     message = "all replicates finite" if n_div == 0 else \
         f"{n_div} of {replicates} replicates diverged (first at step {int(diverged_step[~alive].min())})"
     return SimulationResult(
         problem=_describe(problem), optimizer=optimizer.describe(), seed=_seed_record(seq),
         steps=steps, replicates=replicates, block_size=block_size, checkpoints=grid,
-        metrics=records, x=state.x.copy(), output_x=None if output is None else output.mean.copy(),
+        metrics=records, x=x, output_x=output_x,
         diverged=~alive, diverged_step=diverged_step, message=message, elapsed=elapsed,
         constants=_json_constants(problem))
+
+
+def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, certificate: bool) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "reference":
+        return engine
+    batch = getattr(problem, "_batch_kind", None)
+    fast = callable(batch) and batch() is not None
+    if engine == "numpy":
+        if not fast:
+            raise ValueError("engine='numpy' needs a built-in problem whose randomness can be drawn ahead "
+                             "(not affine noise, not arjevani_chain, not intrinsic randomness plus "
+                             "additive noise); use engine='reference' or 'auto'")
+        return engine
+    from . import _kernels
+    why = _kernels.unsupported(problem, optimizer, running=running, certificate=certificate) if fast else \
+        "the problem's randomness cannot be drawn ahead"
+    if engine == "numba":
+        if why:
+            raise ValueError(f"engine='numba' does not apply here: {why}; use engine='auto'")
+        return engine
+    if not why and work >= NUMBA_MIN_WORK:
+        return "numba"
+    return "numpy" if fast else "reference"
 
 
 def _describe(problem) -> dict:

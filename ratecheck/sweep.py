@@ -19,12 +19,20 @@ Each cell's result is saved under ``OUT/<cell key>/`` as soon as it completes; a
 loads finished cells whose recorded configuration matches instead of recomputing
 them. Cells are independent, so running them in any order or in parallel gives
 bit-identical results.
+
+Where the cells run (:func:`run_cells`): serially, in local worker processes (the default
+when more than one cell is left: one per core, see :mod:`ratecheck.parallel`), or on an
+existing Dask distributed cluster (``scheduler="tcp://host:8786"``, or the environment variable
+``RATECHECK_SCHEDULER``; needs ``pip install 'ratecheck[dask]'``), which is how a sweep
+outgrows one machine. Workers only compute; this process saves each result as it arrives,
+so the workers need no shared file system.
 """
 from __future__ import annotations
 
 import copy
 import itertools
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +41,10 @@ from . import optimizers as _optimizers
 from . import problems as _problems
 from .result import SimulationResult
 
-__all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key"]
+__all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key", "SCHEDULER_ENV"]
+
+#: environment variable naming a Dask scheduler for :func:`run_cells` (the config entry)
+SCHEDULER_ENV = "RATECHECK_SCHEDULER"
 
 AXIS_KINDS = ("problem.", "optimizer.", "optimizer[", "tag.")
 SPECIAL_AXES = ("horizon", "seed")
@@ -192,31 +203,115 @@ def _load_if_done(cell: Cell, directory: Path):
         return None
 
 
+def _simulate_cell(cell: Cell) -> SimulationResult:
+    """The simulation of one cell (what a worker runs; no files)."""
+    from .simulate import simulate
+    run = cell.run
+    return simulate(_problems.from_config(_tuplify(cell.problem_config)),
+                    _optimizers.from_config(cell.optimizer_config),
+                    steps=run["steps"], replicates=run["replicates"], seed=run["seed"],
+                    n_checkpoints=run.get("n_checkpoints", 40), running=run.get("running", True),
+                    **({"block_size": run["block_size"]} if "block_size" in run else {}))
+
+
+def _save(cell: Cell, res: SimulationResult, out: Path | None) -> None:
+    if out is not None:
+        res.save(Path(out) / cell.key, extra_meta={"cell": cell.config(), "label": cell.label})
+
+
 def run_cell(cell: Cell, out: Path | None = None, *, reuse: bool = True) -> SimulationResult:
     """Simulate one cell (or load it if ``out`` holds a finished copy) and save it to ``out``."""
-    from .simulate import simulate
-    directory = None if out is None else Path(out) / cell.key
-    if directory is not None and reuse:
-        done = _load_if_done(cell, directory)
+    if out is not None and reuse:
+        done = _load_if_done(cell, Path(out) / cell.key)
         if done is not None:
             return done
-    run = cell.run
-    res = simulate(_problems.from_config(_tuplify(cell.problem_config)),
-                   _optimizers.from_config(cell.optimizer_config),
-                   steps=run["steps"], replicates=run["replicates"], seed=run["seed"],
-                   n_checkpoints=run.get("n_checkpoints", 40), running=run.get("running", True),
-                   **({"block_size": run["block_size"]} if "block_size" in run else {}))
-    if directory is not None:
-        res.save(directory, extra_meta={"cell": cell.config(), "label": cell.label})
+    res = _simulate_cell(cell)
+    _save(cell, res, out)
     return res
 
 
-def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True, progress=None) -> list:
-    """Run cells serially in order, saving each as it completes; returns their results."""
-    results = []
-    for i, cell in enumerate(cells, 1):
-        res = run_cell(cell, out, reuse=reuse)
-        results.append(res)
+def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True, progress=None,
+              workers=None, scheduler=None) -> list:
+    """Run cells, saving each as it completes; returns their results in the order of ``cells``.
+
+    Parameters
+    ----------
+    cells : list of Cell
+    out : path, optional
+        Where each finished cell is saved (``OUT/<cell key>/``); with ``reuse``, cells already
+        finished there with the same configuration are loaded, not recomputed.
+    progress : callable ``(i, n, cell, result)``, optional
+        Called in this process as each cell finishes (i counts finished cells).
+    workers : int or "auto", optional
+        Local worker processes (default ``"auto"``: one per core, when more than one cell is left
+        to compute; ``1`` runs them here, one after another).
+    scheduler : str or distributed.Client, optional
+        A Dask distributed scheduler address (or a client) to run the cells on instead; default
+        the environment variable ``RATECHECK_SCHEDULER``.
+
+    The results are bit-identical however the cells are run.
+    """
+    from . import parallel
+    cells = list(cells)
+    results: list = [None] * len(cells)
+    finished = 0
+
+    def finish(i: int, res: SimulationResult, save: bool = True) -> None:
+        nonlocal finished
+        if save:
+            _save(cells[i], res, out)
+        results[i] = res
+        finished += 1
         if progress:
-            progress(i, len(cells), cell, res)
+            progress(finished, len(cells), cells[i], res)
+
+    todo = []
+    for i, cell in enumerate(cells):
+        done = _load_if_done(cell, Path(out) / cell.key) if out is not None and reuse else None
+        if done is not None:
+            finish(i, done, save=False)
+        else:
+            todo.append(i)
+    if scheduler is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    if scheduler is not None and todo:
+        _run_on_dask(scheduler, [cells[i] for i in todo], lambda j, res: finish(todo[j], res))
+        return results
+    n = parallel.resolve_workers("auto" if workers is None else workers, limit=len(todo))
+    if n <= 1:
+        for i in todo:
+            finish(i, _simulate_cell(cells[i]))
+        return results
+    from concurrent.futures import FIRST_COMPLETED, wait
+    pool = parallel.executor(n)
+    futures = {pool.submit(_simulate_cell, cells[i]): i for i in todo}
+    try:
+        pending = set(futures)
+        while pending:
+            done_now, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done_now, key=futures.get):
+                finish(futures[fut], fut.result())
+    finally:
+        for fut in futures:
+            fut.cancel()
     return results
+
+
+def _run_on_dask(scheduler, cells: list[Cell], finish) -> None:
+    """Run ``cells`` on a Dask distributed cluster; ``finish(j, result)`` as each one completes."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ValueError("running on a Dask scheduler needs dask.distributed: "
+                         "pip install 'ratecheck[dask]'") from None
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        futures = [client.submit(_simulate_cell, cell, pure=False) for cell in cells]
+        index = {f.key: j for j, f in enumerate(futures)}
+        for fut in as_completed(futures):
+            finish(index[fut.key], fut.result())
+    finally:
+        if own:
+            client.close()
+

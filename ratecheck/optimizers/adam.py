@@ -92,19 +92,22 @@ class Adam(Optimizer):
         """The second-moment array the denominator uses (AMSGrad overrides)."""
         return state.v
 
+    def _step_scalars(self, t: int) -> tuple[float, float]:
+        """``(c2, step_size)`` of update t: √(1−β2^t) and α_t/(1−β1^t) ("torch"), or (1, α_t)."""
+        lr = self.lr(t)
+        if self.convention == "torch":
+            return (1.0 - self.beta2 ** t) ** 0.5, lr / (1.0 - self.beta1 ** t)
+        return 1.0, lr
+
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1
-        t = state.t
-        lr = self.lr(t)
+        c2, step_size = self._step_scalars(state.t)
         ema_update(state.m, g, 1.0 - self.beta1, state._tmp)
         ema_square_update(state.v, g, self.beta2, state._tmp)
         den, tmp = state._den, state._tmp
         np.sqrt(self._second_moment(state), out=den)
         if self.convention == "torch":
-            den /= (1.0 - self.beta2 ** t) ** 0.5
-            step_size = lr / (1.0 - self.beta1 ** t)
-        else:
-            step_size = lr
+            den /= c2
         if self.eps > 0.0:
             den += self.eps
         else:

@@ -90,20 +90,23 @@ class ADOPT(Optimizer):
         state._tmp = np.empty_like(x)
         state._ghat = np.empty_like(x)
 
+    def _step_scalars(self, t: int) -> tuple[float, float]:
+        """``(α_k, c_k)`` for the query count t ≥ 2: k = t − 1 completed updates, c_k = k^{1/4}."""
+        k = t - 1  # completed parameter updates, counting this one
+        return self.lr(k), k ** 0.25
+
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1
         if state.t == 1:
             np.multiply(g, g, out=state.v)
             return
-        k = state.t - 1  # completed parameter updates, counting this one
-        lr = self.lr(k)
+        lr, c = self._step_scalars(state.t)
         ghat, tmp = state._ghat, state._tmp
         np.sqrt(state.v, out=ghat)
         # eps = 0: 0/0 := 0 where v = 0 and g = 0
         np.maximum(ghat, self.eps if self.eps > 0.0 else TINY, out=ghat)
         np.divide(g, ghat, out=ghat)
         if self.clip:
-            c = k ** 0.25
             np.clip(ghat, -c, c, out=ghat)
         ema_update(state.m, ghat, 1.0 - self.beta1, tmp)
         np.multiply(state.m, -lr, out=tmp)

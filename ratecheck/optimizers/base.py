@@ -106,6 +106,9 @@ class Optimizer:
     output_source: ClassVar[str] = "iterate"
     #: whether the optimizer draws random numbers of its own
     uses_randomness: ClassVar[bool] = False
+    #: for the simulator's prefetching: the ``BlockRNG.fill`` method that ``query`` calls exactly
+    #: once per step on an array of shape (replicates, 1), when that is all it draws (else None)
+    draw_method: ClassVar[str | None] = None
 
     def __post_init__(self):
         object.__setattr__(self, "lr", as_schedule(self.lr, "lr"))

@@ -90,6 +90,7 @@ class ClippedAdamEMA(Optimizer):
     query_kind: ClassVar[str] = "random_scaled"
     output_source: ClassVar[str] = "query"
     uses_randomness: ClassVar[bool] = True
+    draw_method: ClassVar[str | None] = "random"
     clips: ClassVar[tuple[str, ...]] = ("coordinate", "global")
 
     def __post_init__(self):

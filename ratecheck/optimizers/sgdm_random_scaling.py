@@ -68,6 +68,7 @@ class SGDMRandomScaling(Optimizer):
     reference: ClassVar[str] = ("Zhang & Cutkosky, ICML 2024: SGDM with exponential random scaling "
                                 "(exponentiated O2NC with OGD), EMA of the iterates")
     uses_randomness: ClassVar[bool] = True
+    draw_method: ClassVar[str | None] = "standard_exponential"
 
     def __post_init__(self):
         super().__post_init__()

@@ -84,10 +84,20 @@ class AdoptToy(Problem):
     def _grad(self, z):
         return np.ones(z.shape)
 
+    oracle_kind: ClassVar[str] = "random"
+
     def _oracle(self, z, rng, t):
+        return self._random_oracle(rng, z.shape)
+
+    def _random_oracle(self, rng, shape):
+        threshold, hi, lo = self._two_point()
+        u = rng.random(shape)
+        return np.where(u < threshold, hi, lo)
+
+    def _two_point(self):
+        """The oracle is ``hi if u < threshold else lo`` with u = rng.random()."""
         k = self.k
-        u = rng.random(z.shape)
-        return np.where(u < 1.0 / k, k * k, -k)
+        return 1.0 / k, k * k, -k
 
     def _constants(self):
         k = self.k

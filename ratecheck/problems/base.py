@@ -58,6 +58,13 @@ class Problem:
     horizon_parameter: ClassVar[str | None] = None
     #: declared bound on E‖oracle − ∇f‖² of the family's own oracle (before scaling/noise)
     intrinsic_sigma2: ClassVar[float] = 0.0
+    #: the family's own oracle: "exact" (= ``_grad``), "deterministic" (depends on z and t, draws
+    #: nothing), "random" (``_random_oracle``: draws that depend on neither z nor t) or "other"
+    oracle_kind: ClassVar[str] = "exact"
+    #: whether value/grad/oracle compute each row on its own, with bits that do not depend on how
+    #: many rows are passed together (False when a BLAS product such as ``z @ A`` is involved);
+    #: only then may :func:`ratecheck.simulate` split the replicates across processes
+    rowwise: ClassVar[bool] = True
 
     # -------------------------------------------------------------------- set-up
     def __post_init__(self):
@@ -83,6 +90,10 @@ class Problem:
     def _oracle(self, z: np.ndarray, rng: np.random.Generator, t) -> np.ndarray:
         """The family's own stochastic gradient at z (default: exact)."""
         return self._grad(z)
+
+    def _random_oracle(self, rng: np.random.Generator, shape: tuple) -> np.ndarray:  # pragma: no cover
+        """For ``oracle_kind = "random"``: the oracle's values, drawn for ``shape`` points at once."""
+        raise NotImplementedError
 
     def _constants(self) -> dict:
         """Unscaled constants of the family (override); keys from ``CONSTANTS``."""
@@ -126,6 +137,46 @@ class Problem:
             self.noise.sample(rng, xi, grad=self.grad(x) if self.noise.needs_grad else None)
             g += xi
         return g
+
+    # ------------------------------------------- fast paths of the simulator (private)
+    def _batch_kind(self) -> str | None:
+        """How :func:`ratecheck.simulate` may draw this problem's randomness many steps at once.
+
+        ``stochastic_grad(x, rng, t)`` is then, bit for bit, ``_exact_part(x, t) + R``
+        ("additive"), ``R`` ("random") or ``_exact_part(x, t)`` ("exact"), where the ``R`` of
+        k consecutive calls on n points is what ``_random_part_block`` fills in one call of
+        shape (k·n, dim): the generator fills its output in C order, one number after another,
+        so one call of k·n rows draws the same numbers as k calls of n rows. ``None``: not
+        batchable (affine noise needs ∇F(x); an oracle whose draws depend on x; intrinsic
+        randomness plus additive noise, whose draws interleave).
+        """
+        from . import _REGISTRY
+        from .noise import _KINDS
+        if type(self) not in _REGISTRY.values() or type(self.noise) not in _KINDS.values():
+            return None          # a user subclass may override anything: reference path
+        noisy = self.noise.kind != "none"
+        if self.noise.needs_grad or self.oracle_kind == "other":
+            return None
+        if self.oracle_kind == "random":
+            return None if noisy else "random"
+        return "additive" if noisy else "exact"
+
+    def _exact_part(self, x: np.ndarray, t) -> np.ndarray:
+        """The deterministic part of ``stochastic_grad`` at x (a new array); see ``_batch_kind``."""
+        if self.scales is None:
+            return self._oracle(x, None, t)
+        g = self._oracle(x * self.scales, None, t)
+        g *= self.scales
+        return g
+
+    def _random_part_block(self, rng: np.random.Generator, out: np.ndarray) -> None:
+        """Fill ``out`` (k·n, dim), C-contiguous, with the random parts of k consecutive calls."""
+        if self.oracle_kind == "random":
+            out[...] = self._random_oracle(rng, out.shape)
+            if self.scales is not None:
+                out *= self.scales
+        else:
+            self.noise.sample(rng, out)
 
     @property
     def domain(self):

@@ -59,6 +59,16 @@ class Noise:
             object.__setattr__(self, "_scales_cache", cached)
         return cached
 
+    def _times_scales(self, out: np.ndarray) -> None:
+        """``out *= sigma`` per coordinate; skipped when every sigma is 1 (x·1 = x exactly)."""
+        s = self.scales(out.shape[1])
+        unit = self.__dict__.get("_unit_cache")
+        if unit is None or unit[0] is not s:
+            unit = (s, bool(np.all(s == 1.0)))
+            object.__setattr__(self, "_unit_cache", unit)
+        if not unit[1]:
+            out *= s
+
     def coord_var(self, dim: int) -> np.ndarray:
         """Per-coordinate variance E ξ_i² (the default: sigma_i²)."""
         return self.scales(dim) ** 2
@@ -107,7 +117,7 @@ class Gaussian(Noise):
 
     def sample(self, rng, out, grad=None):
         rng.standard_normal(out=out)
-        out *= self.scales(out.shape[1])
+        self._times_scales(out)
         return out
 
 
@@ -149,7 +159,7 @@ class Rademacher(Noise):
         np.less(out, 0.5, out=out)          # 1.0 / 0.0
         out *= 2.0
         out -= 1.0
-        out *= self.scales(out.shape[1])
+        self._times_scales(out)
         return out
 
 

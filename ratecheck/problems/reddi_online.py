@@ -61,6 +61,7 @@ class ReddiOnline(Problem):
                                 "goes to +1, AMSGrad to x* = −1")
     category: ClassVar[str] = "counterexample"
     time_varying: ClassVar[bool] = True
+    oracle_kind: ClassVar[str] = "deterministic"
 
     def _setup(self):
         one_dimensional(self.name, self.dim)

@@ -80,9 +80,19 @@ class ReddiStochastic(Problem):
     def _grad(self, z):
         return np.full(z.shape, self.delta)
 
+    oracle_kind: ClassVar[str] = "random"
+
     def _oracle(self, z, rng, t):
-        g = rng.random(z.shape)
-        return np.where(g < self.p, self.C, -1.0)
+        return self._random_oracle(rng, z.shape)
+
+    def _random_oracle(self, rng, shape):
+        threshold, hi, lo = self._two_point()
+        g = rng.random(shape)
+        return np.where(g < threshold, hi, lo)
+
+    def _two_point(self):
+        """The oracle is ``hi if u < threshold else lo`` with u = rng.random()."""
+        return self.p, self.C, -1.0
 
     def _constants(self):
         d = self.delta

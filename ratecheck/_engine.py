@@ -1,0 +1,438 @@
+r"""The simulator's engines (private): run one *part* of a simulation, a contiguous run of
+replicate blocks, and return its metrics.
+
+Three engines give the same bits (``tests/test_bits.py``, ``tests/test_fast_paths.py``):
+
+``reference``
+    The definition: one step at a time, ``problem.stochastic_grad(y[block], generator_b)`` per
+    block, then ``optimizer.update``. Works for any problem and optimizer.
+``numpy``
+    For built-in problems whose randomness can be drawn many steps at once
+    (:meth:`ratecheck.problems.Problem._batch_kind`): a background thread draws the next chunk of
+    steps (per block, from the same generators, in the same order) while the main thread runs the
+    steps with the optimizer's own NumPy ``update``. A generator fills its output in C order, one
+    number after another, so one call for k steps draws exactly the numbers of k calls.
+``numba``
+    The same chunks, with the steps of a supported (problem, optimizer) pair run by a compiled
+    kernel (:mod:`ratecheck._kernels`) that does each element's floating-point operations in the
+    order NumPy does them; reductions over coordinates (‖∇F‖², the certificate's spread) stay
+    in NumPy, computed afterwards on the stored vectors of the chunk.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .optimizers.base import BlockRNG, Optimizer
+
+#: bytes of pre-drawn random numbers per buffer (two buffers: one filled while the other is used)
+PREFETCH_BYTES = 8 * 2**20
+#: most steps per chunk
+MAX_CHUNK = 4096
+
+
+def generator(seq: np.random.SeedSequence) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(seq))
+
+
+def constants(problem) -> dict:
+    get = getattr(problem, "constants", None)
+    c = get() if callable(get) else {}
+    return {"f_star": c.get("f_star", getattr(problem, "f_star", None)),
+            "x_star": c.get("x_star", getattr(problem, "x_star", None))}
+
+
+def sqnorm(a: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, a)
+
+
+def point_metrics(problem, x: np.ndarray, consts: dict, prefix: str = "") -> dict:
+    g = problem.grad(x)
+    value = np.asarray(problem.value(x), dtype=np.float64)
+    out = {f"{prefix}grad_norm_sq": sqnorm(g),
+           f"{prefix}grad_norm_l1": np.abs(g).sum(axis=1),
+           f"{prefix}value": value}
+    if consts["f_star"] is not None:
+        out[f"{prefix}gap"] = value - consts["f_star"]
+    if consts["x_star"] is not None:
+        out[f"{prefix}dist"] = np.sqrt(sqnorm(x - np.asarray(consts["x_star"])))
+    if x.shape[1] == 1:
+        out[f"{prefix}theta"] = x[:, 0].copy()
+    return out
+
+
+class Output:
+    """Online average/EMA of points p_t, with the (λ,ε) certificate's accumulators."""
+
+    def __init__(self, problem, optimizer: Optimizer, x0: np.ndarray, certificate: bool):
+        self.problem, self.opt, self.certificate = problem, optimizer, certificate
+        self.mean = x0.copy()
+        self.diff = np.empty_like(x0)
+        if certificate:
+            self.gbar = problem.grad(x0)
+            self.spread = np.zeros(x0.shape[0])
+
+    def update(self, p: np.ndarray, t: int) -> None:
+        a = self.opt.output_weight(t)
+        np.subtract(p, self.mean, out=self.diff)
+        if self.certificate:
+            # S_t = (1-a)(S_{t-1} + a‖p_t − mean_{t−1}‖²) is the weighted spread Σ w_s‖p_s − mean_t‖²
+            self.spread += a * sqnorm(self.diff)
+            self.spread *= 1.0 - a
+            gp = self.problem.grad(p)
+            gp -= self.gbar
+            gp *= a
+            self.gbar += gp
+        self.diff *= a
+        self.mean += self.diff
+
+
+@dataclass
+class Task:
+    """One part of a simulation: everything a (possibly remote) worker needs."""
+
+    problem: object
+    optimizer: Optimizer
+    steps: int
+    grid: np.ndarray
+    running: bool
+    certificate: bool
+    block_size: int
+    x0: np.ndarray            # (rows of this part, dim)
+    noise_seqs: list          # one SeedSequence per block of this part
+    opt_seqs: list
+    engine: str               # "reference", "numpy" or "numba"
+
+
+@dataclass
+class Part:
+    records: dict
+    x: np.ndarray
+    output_x: np.ndarray | None
+    alive: np.ndarray
+    diverged_step: np.ndarray
+
+
+class Book:
+    """Per-replicate bookkeeping shared by the engines: running metrics, divergence, records."""
+
+    def __init__(self, problem, consts: dict, grid: np.ndarray, reps: int, running: bool,
+                 certificate: bool):
+        self.problem, self.consts, self.grid = problem, consts, grid
+        self.running, self.certificate = running, certificate
+        self.alive = np.ones(reps, dtype=bool)
+        self.diverged_step = np.full(reps, -1, dtype=np.int64)
+        self.records: dict[str, np.ndarray] = {}
+        if running:
+            self.run_min = np.full(reps, np.inf)
+            self.run_sum = np.zeros(reps)
+            self.run_min_gap = np.full(reps, np.inf) if consts["f_star"] is not None else None
+
+    def running_step(self, x: np.ndarray) -> None:
+        gn = sqnorm(self.problem.grad(x))
+        np.minimum(self.run_min, gn, out=self.run_min)
+        self.run_sum += gn
+        if self.run_min_gap is not None:
+            np.minimum(self.run_min_gap, self.problem.value(x) - self.consts["f_star"], out=self.run_min_gap)
+
+    def check(self, x: np.ndarray, t: int) -> None:
+        """Mark replicates whose iterate became non-finite at step t, and freeze them at NaN."""
+        if not np.isfinite(np.sum(x)):
+            bad = self.alive & ~np.isfinite(x).all(axis=1)
+            if bad.any():
+                self.diverged_step[bad] = t
+                self.alive &= ~bad
+                x[bad] = np.nan
+
+    def record(self, k: int, t: int, x: np.ndarray, output) -> None:
+        consts, problem, grid = self.consts, self.problem, self.grid
+        row = point_metrics(problem, x, consts)
+        if self.running:
+            row["min_grad_norm_sq"] = self.run_min
+            row["avg_grad_norm_sq"] = self.run_sum / t
+            if self.run_min_gap is not None:
+                row["min_gap"] = self.run_min_gap
+        if output is not None:
+            row.update(point_metrics(problem, output.mean, consts, prefix="out_"))
+            if self.certificate:
+                row["cert_grad_norm"] = np.sqrt(sqnorm(output.gbar))
+                row["cert_spread"] = output.spread
+        for name, values in row.items():
+            if name not in self.records:
+                self.records[name] = np.full((grid.size, self.alive.size), np.nan)
+            self.records[name][k] = np.where(self.alive, values, np.nan)
+
+    def part(self, x: np.ndarray, output) -> Part:
+        return Part(records=self.records, x=x.copy(), output_x=None if output is None else output.mean.copy(),
+                    alive=self.alive, diverged_step=self.diverged_step)
+
+
+def _setup(task: Task):
+    problem, optimizer = task.problem, task.optimizer
+    consts = constants(problem)
+    reps = task.x0.shape[0]
+    tracks_output = optimizer.output != "iterate"
+    state = optimizer.init(task.x0)
+    output = Output(problem, optimizer, task.x0, task.certificate) if tracks_output else None
+    book = Book(problem, consts, task.grid, reps, task.running, task.certificate)
+    project = getattr(problem, "project", None) if getattr(problem, "domain", None) is not None else None
+    bs = task.block_size
+    slices = [slice(b * bs, min((b + 1) * bs, reps)) for b in range(len(task.noise_seqs))]
+    return state, output, book, project, slices
+
+
+def run_task(task: Task) -> Part:
+    """Run one part with its engine."""
+    if task.engine == "reference":
+        return _run_reference(task)
+    if task.engine == "numpy":
+        return _run_numpy(task)
+    if task.engine == "numba":
+        from . import _kernels
+        return _kernels.run(task)
+    raise ValueError(f"unknown engine {task.engine!r}")  # pragma: no cover - checked by simulate
+
+
+# ------------------------------------------------------------------------------ reference
+def _run_reference(task: Task) -> Part:
+    problem, optimizer, grid = task.problem, task.optimizer, task.grid
+    state, output, book, project, slices = _setup(task)
+    noise_gens = [generator(s) for s in task.noise_seqs]
+    opt_rng = BlockRNG([generator(s) for s in task.opt_seqs], task.block_size)
+    time_varying = bool(getattr(problem, "time_varying", False))
+    gbuf = np.empty_like(task.x0) if len(noise_gens) > 1 else None
+
+    def grad_at(y: np.ndarray, t: int) -> np.ndarray:
+        extra = (t,) if time_varying else ()
+        if gbuf is None:
+            return problem.stochastic_grad(y, noise_gens[0], *extra)
+        for gen, sl in zip(noise_gens, slices):
+            gbuf[sl] = problem.stochastic_grad(y[sl], gen, *extra)
+        return gbuf
+
+    next_k = 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for t in range(1, task.steps + 1):
+            if task.running:
+                book.running_step(state.x)
+            y = optimizer.query(state, opt_rng)
+            if project is not None and y is not state.x:
+                project(y)
+            g = grad_at(y, t)
+            optimizer.update(state, g)
+            if project is not None:
+                project(state.x)
+            if output is not None:
+                output.update(y if optimizer.output_source == "query" else state.x, t)
+            book.check(state.x, t)
+            if t == grid[next_k]:
+                book.record(next_k, t, state.x, output)
+                next_k += 1
+    return book.part(state.x, output)
+
+
+# ---------------------------------------------------------------------------- prefetching
+def served_draws(optimizer: Optimizer) -> str | None:
+    """The optimizer's per-step draw method when it can be pre-drawn (registered classes only)."""
+    from .optimizers import _REGISTRY
+    if not optimizer.uses_randomness or type(optimizer) not in _REGISTRY.values():
+        return None
+    return optimizer.draw_method
+
+
+class ServedRNG(BlockRNG):
+    """Stands in for the optimizer's :class:`BlockRNG`, serving numbers drawn ahead of time."""
+
+    def __init__(self, method: str):
+        super().__init__([], 1)
+        self.method = method
+        self.current = None
+
+    def fill(self, method: str, out: np.ndarray) -> np.ndarray:
+        if method != self.method or self.current is None or out.shape != self.current.shape:
+            raise RuntimeError(f"internal error: the optimizer drew {method!r} {out.shape} where "
+                               f"{self.method!r} {None if self.current is None else self.current.shape} "
+                               f"was pre-drawn")  # pragma: no cover - guards the draw_method declaration
+        np.copyto(out, self.current)
+        self.current = None
+        return out
+
+
+class Prefetch:
+    """The randomness of a part, drawn chunk by chunk in a background thread.
+
+    For each block b, ``R_b[k]`` (rows of b, dim) is the random part of step k's stochastic
+    gradient (see ``Problem._batch_kind``; with ``raw=True`` and a two-point oracle, the uniform
+    draws it is made from) and ``S_b[k]`` (rows of b, 1) the optimizer's draw of step k. Each
+    block's generator draws its steps in order, so the numbers are those of the reference engine.
+    """
+
+    def __init__(self, task: Task, kind: str | None, draw_method: str | None, slices: list,
+                 raw: bool = False):
+        rows, dim = task.x0.shape
+        self.problem, self.kind, self.method, self.slices, self.raw = task.problem, kind, draw_method, slices, raw
+        self.noise_gens = [generator(s) for s in task.noise_seqs] if kind in ("additive", "random") else None
+        self.opt_gens = [generator(s) for s in task.opt_seqs] if draw_method else None
+        per_step = 8 * rows * ((dim if self.noise_gens else 0) + (1 if self.opt_gens else 0))
+        self.k = int(max(1, min(task.steps, MAX_CHUNK, PREFETCH_BYTES // max(per_step, 1))))
+        self.steps = task.steps
+        self.buffers = []
+        for _ in range(2):
+            blocks = []
+            for sl in slices:
+                w = sl.stop - sl.start
+                blocks.append((np.empty((self.k, w, dim)) if self.noise_gens else None,
+                               np.empty((self.k, w, 1)) if self.opt_gens else None))
+            self.buffers.append(blocks)
+
+    def _fill(self, blocks, n: int) -> None:
+        for b, (R, S) in enumerate(blocks):
+            if R is not None:
+                flat = R[:n].reshape(n * R.shape[1], R.shape[2])
+                if self.raw:
+                    self.noise_gens[b].random(out=flat)
+                else:
+                    self.problem._random_part_block(self.noise_gens[b], flat)
+            if S is not None:
+                getattr(self.opt_gens[b], self.method)(out=S[:n].reshape(n * S.shape[1]))
+
+    def chunks(self):
+        """Yield ``(n, [(R_b, S_b) per block])`` for consecutive chunks of n steps; the next
+        chunk is drawn meanwhile."""
+        sizes = [min(self.k, self.steps - s) for s in range(0, self.steps, self.k)]
+        if self.noise_gens is None and self.opt_gens is None:
+            for n in sizes:
+                yield n, self.buffers[0]
+            return
+        worker = _Filler(self._fill)
+        try:
+            worker.submit(self.buffers[0], sizes[0])
+            for c, n in enumerate(sizes):
+                worker.wait()
+                if c + 1 < len(sizes):
+                    worker.submit(self.buffers[(c + 1) % 2], sizes[c + 1])
+                yield n, self.buffers[c % 2]
+        finally:
+            worker.close()
+
+
+class _Filler:
+    """One background thread running ``fill(buffer, n)`` jobs one at a time.
+
+    NumPy's generators release the GIL while they fill an array, so the draws of the next chunk
+    run on another core while the main thread (or a compiled kernel) uses the current one.
+    """
+
+    def __init__(self, fill):
+        self.fill = fill
+        self.job = None
+        self.pending = False
+        self.error = None
+        self.go = threading.Semaphore(0)
+        self.done = threading.Semaphore(0)
+        self.thread = threading.Thread(target=self._loop, name="ratecheck-prefetch", daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while True:
+            self.go.acquire()
+            job = self.job
+            if job is None:
+                return
+            try:
+                self.fill(*job)
+            except BaseException as err:  # pragma: no cover - re-raised in the main thread
+                self.error = err
+            self.done.release()
+
+    def submit(self, buf, n: int) -> None:
+        self.job = (buf, n)
+        self.pending = True
+        self.go.release()
+
+    def wait(self) -> None:
+        self.done.acquire()
+        self.pending = False
+        if self.error is not None:  # pragma: no cover
+            raise self.error
+
+    def close(self) -> None:
+        if self.pending:          # let a fill in flight finish before stopping the thread
+            self.done.acquire()
+            self.pending = False
+        self.job = None
+        self.go.release()
+        self.thread.join()
+
+
+# ---------------------------------------------------------------------------------- numpy
+def _run_numpy(task: Task) -> Part:
+    problem, optimizer, grid = task.problem, task.optimizer, task.grid
+    kind = problem._batch_kind()
+    state, output, book, project, slices = _setup(task)
+    method = served_draws(optimizer)
+    if method is not None:
+        opt_rng = served = ServedRNG(method)
+    else:
+        served = None
+        opt_rng = BlockRNG([generator(s) for s in task.opt_seqs], task.block_size)
+    prefetch = Prefetch(task, kind, method, slices)
+    single = len(slices) == 1
+    per_block = not problem.rowwise and not single
+    gbuf = np.empty_like(task.x0)
+    sbuf = np.empty((task.x0.shape[0], 1))
+    from_query = optimizer.output_source == "query"
+    t = 0
+    next_k = 0
+    chunks = prefetch.chunks()
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for n, blocks in chunks:
+                for k in range(n):
+                    t += 1
+                    if task.running:
+                        book.running_step(state.x)
+                    if served is not None:
+                        if single:
+                            served.current = blocks[0][1][k]
+                        else:
+                            for sl, (_, S) in zip(slices, blocks):
+                                sbuf[sl] = S[k]
+                            served.current = sbuf
+                    y = optimizer.query(state, opt_rng)
+                    if project is not None and y is not state.x:
+                        project(y)
+                    if kind == "random":
+                        if single:
+                            g = blocks[0][0][k]
+                        else:
+                            for sl, (R, _) in zip(slices, blocks):
+                                gbuf[sl] = R[k]
+                            g = gbuf
+                    else:
+                        if per_block:
+                            for sl in slices:
+                                gbuf[sl] = problem._exact_part(y[sl], t)
+                            g = gbuf
+                        else:
+                            g = problem._exact_part(y, t)
+                        if kind == "additive":
+                            if single:
+                                g += blocks[0][0][k]
+                            else:
+                                for sl, (R, _) in zip(slices, blocks):
+                                    g[sl] += R[k]
+                    optimizer.update(state, g)
+                    if project is not None:
+                        project(state.x)
+                    if output is not None:
+                        output.update(y if from_query else state.x, t)
+                    book.check(state.x, t)
+                    if t == grid[next_k]:
+                        book.record(next_k, t, state.x, output)
+                        next_k += 1
+    finally:
+        chunks.close()
+    return book.part(state.x, output)

@@ -1,0 +1,656 @@
+r"""Compiled kernels for the ``numba`` engine (private; needs ``pip install 'ratecheck[fast]'``).
+
+One kernel, :func:`_chunk`, runs a chunk of steps of a supported (problem, optimizer) pair for
+every replicate of a part: for each replicate, for each step, for each coordinate, it does the
+floating-point operations that the NumPy code does, element by element and in the same order
+(IEEE arithmetic and ``sqrt`` are correctly rounded, so the same operations on the same inputs
+give the same bits; ``math.sin`` is the C library's, as NumPy's is on the platforms tested by
+``tests/test_fast_paths.py``). The random numbers are those of the NumPy engine (drawn ahead,
+per block, in a background thread), the step sizes and bias corrections come from the
+optimizers' own ``_step_scalars``/``output_weight``, computed in Python, and the reductions over
+coordinates (‖∇F‖² of the running metrics, the certificate's spread) are left to NumPy, computed
+after the kernel on the vectors it stored, because their summation order is NumPy's business.
+
+Supported: problems ``quadratic``, ``cosine_well``, ``nonsmooth_well``, ``l1``, ``drori_teboulle``,
+``adopt_toy``, ``reddi_stochastic``, ``reddi_online`` (with ``scales``; noise ``none``,
+``gaussian``, ``student_t``, ``rademacher``, ``uniform``, ``sparse``), optimizers ``adam``,
+``amsgrad``, ``adam_ema``, ``adopt``, ``clipped_adam_ema`` (``clip="coordinate"``) and ``sgd``.
+Anything else runs on the NumPy engine.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import numpy as np
+
+from . import _engine
+
+try:  # numba is optional: the NumPy engines are the reference
+    # SVML's vectorized sin would round differently from the C library's, which NumPy uses; this
+    # only takes effect if numba is not imported yet (else the sin kernels are refused, see unsupported)
+    os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
+    import numba
+except ImportError:  # pragma: no cover - depends on the installation
+    numba = None
+
+TINY = np.finfo(np.float64).tiny
+NAN = float("nan")
+
+# problem gradient codes
+QUAD, COS, NONSMOOTH, L1, DRORI, CONST = range(6)
+# optimizer codes
+ADAM, ADOPT, CLIPPED, SGD = range(4)
+#: bytes of state a tile of rows may occupy (runs all the steps of a chunk while it stays in cache)
+TILE_BYTES = 256 * 1024
+# flags (one compiled variant per combination in use)
+RUNNING, KEEP_X, BOX, SCALED, SAME_EXACT, CERT, OUT_ITERATE, OUT_QUERY = (1 << b for b in range(8))
+O1, O2, O3, O4, O5 = (1 << b for b in range(8, 13))      # optimizer-specific, see _make_steps
+DIM1 = 1 << 13
+
+
+def _problem_code(problem):
+    """(code, P (2, dim), c0, c1) of the problem's exact gradient ``_grad``; None if unsupported."""
+    from .problems import _REGISTRY
+    cls = type(problem)
+    if cls not in _REGISTRY.values():
+        return None
+    name, d = problem.name, problem.dim
+    P = np.zeros((2, d))
+    if name == "quadratic":
+        P[0], P[1] = problem.center, problem._h
+        return QUAD, P, 0.0, 0.0
+    if name == "cosine_well":
+        return COS, P, float(problem.b), float(problem.a * problem.b)
+    if name == "nonsmooth_well":
+        return NONSMOOTH, P, float(problem.b), float(problem.a * problem.b)
+    if name == "l1":
+        P[0], P[1] = problem.center, problem.weights
+        return L1, P, 0.0, 0.0
+    if name == "drori_teboulle":
+        return DRORI, P, float(problem.delta), float(problem.L)
+    if name == "adopt_toy":
+        return CONST, P, 1.0, 0.0                        # np.ones
+    if name == "reddi_stochastic":
+        return CONST, P, float(problem.delta), 0.0
+    if name == "reddi_online":
+        return CONST, P, (problem.C - 2.0) / 3.0, 0.0
+    return None
+
+
+def _optimizer_code(optimizer):
+    from .optimizers import _REGISTRY
+    name = optimizer.name
+    if type(optimizer) not in _REGISTRY.values():
+        return None
+    if name in ("adam", "amsgrad", "adam_ema"):
+        return ADAM
+    if name == "adopt":
+        return ADOPT
+    if name == "clipped_adam_ema" and optimizer.clip == "coordinate":
+        return CLIPPED
+    if name == "sgd":
+        return SGD
+    return None
+
+
+def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str | None:
+    """Why the numba engine does not apply (None when it does)."""
+    if numba is None:
+        return "numba is not installed (pip install 'ratecheck[fast]')"
+    code = _problem_code(problem)
+    if code is None:
+        return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
+    if code[0] in (COS, NONSMOOTH) and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
+        return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
+    if not getattr(problem, "rowwise", False) and running:
+        return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
+    if _optimizer_code(optimizer) is None:
+        return f"no kernel for optimizer {optimizer.name!r}" + (
+            " with clip='global'" if optimizer.name == "clipped_adam_ema" else "")
+    return None
+
+
+# --------------------------------------------------------------------------- the kernel
+if numba is not None:
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    _inline = numba.njit(inline="always", error_model="numpy")
+    literally = numba.literally
+else:  # pragma: no cover
+    def _jit(f):
+        return f
+    _inline = _jit
+
+    def literally(v):
+        return v
+
+
+@_inline
+def _max(a, b):
+    # np.maximum: NaN if either is NaN (a select, no branch, so loops vectorize)
+    return a if (a >= b) | (a != a) else b
+
+
+@_inline
+def _clip(x, lo, hi):
+    # np.clip (numpy/_core/src/umath/clip.cpp): m = isnan(x) ? x : (x > lo ? x : lo), then
+    # isnan(m) ? m : (m < hi ? m : hi)
+    m = x if (x > lo) | (x != x) else lo
+    return m if (m < hi) | (m != m) else hi
+
+
+@_inline
+def _sign(x):
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    if x == 0.0:
+        return 0.0
+    return x
+
+
+@_inline
+def _g(code, z, p0, p1, c0, c1):
+    """The family's unscaled ``_grad`` at z (coordinate parameters p0, p1), as its NumPy code does it."""
+    if code == QUAD:
+        return (z - p0) * p1
+    if code == COS:
+        return math.sin(z * c0) * c1 + z
+    if code == NONSMOOTH:
+        return math.sin(z * c0) * c1 + _sign(z)
+    if code == L1:
+        return _sign(z - p0) * p1
+    if code == DRORI:
+        return _clip(z, -c0, c0) * c1
+    return c0
+
+
+@_inline
+def _grad(code, x, p0, p1, c0, c1, scaled, sj):
+    # scalars only: an array passed to an inlined function costs a reference count per call
+    if scaled:
+        return _g(code, x * sj, p0, p1, c0, c1) * sj
+    return _g(code, x, p0, p1, c0, c1)
+
+
+def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
+           lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):  # pragma: no cover - typed by _overload_steps
+    raise NotImplementedError("compiled only, through _chunk")
+
+
+@_jit
+def _chunk(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
+           lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):
+    # the codes and flags become compile-time constants: each combination is compiled (and cached)
+    # once, with its dead branches removed, which makes it about ten times faster
+    return _steps(literally(okind), literally(gcode), literally(rkind), literally(flags), t0, n, x, A0, A1,
+                  A2, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP)
+
+
+def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
+                    lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):
+    from numba.core import types
+    if not all(isinstance(a, types.IntegerLiteral) for a in (okind, gcode, rkind, flags)):
+        return None
+    return _make_steps(okind.literal_value, gcode.literal_value, rkind.literal_value, flags.literal_value)
+
+
+#: one coordinate j of replicate i at step k (with ek, p0, p1, sj, loj, hij set); pasted into both
+#: loop nests of ``_STEPS_SRC`` (an inlined function would cost a reference count per call)
+_ELEM_SRC = """
+xi = x[i, j]
+gx = 0.0
+if running:
+    gx = _grad(gcode_, xi, p0, p1, gc0, gc1, scaled, sj)
+    GX[k, i, j] = gx
+    if keep_x:
+        X[k, i, j] = xi
+# ---- query point
+y = xi
+delta = 0.0
+if is_clipped:
+    den = _max(math.sqrt(A1[i, j]), TINY)
+    delta = _clip((A0[i, j] / den) * sc0, -fp4, fp4)
+    y = delta * S[k, i, 0] + xi
+    if box:
+        y = _clip(y, loj, hij)
+    A2[i, j] = y
+# ---- stochastic gradient at y
+ge = 0.0
+if r_random:
+    g = R[k, i, j]
+elif r_two_point:                       # two-point oracle from the uniform draw u
+    g = tp1 if R[k, i, j] < tp0 else tp2
+    if scaled:
+        g = g * sj
+else:
+    if reuse_gx:
+        ge = gx
+    else:
+        ge = _grad(gcode_, y, p0, p1, ek, gc1, scaled, sj)
+    g = ge
+    if r_additive:
+        g = g + R[k, i, j]
+# ---- update
+if is_adam:                             # o1 amsgrad, o2 torch, o3 eps > 0, o4 w1 < 0.5
+    m = A0[i, j]
+    d = g - m
+    if o4:
+        m = m + d * fp0
+    else:
+        m = g - d * fp1
+    A0[i, j] = m
+    v = A1[i, j] * fp2 + (g * fp3) * g
+    A1[i, j] = v
+    if o1:
+        v = _max(A2[i, j], v)
+        A2[i, j] = v
+    den = math.sqrt(v)
+    if o2:
+        den = den / sc0
+    if o3:
+        den = den + fp4
+    else:
+        den = _max(den, TINY)
+    xn = xi + (m / den) * sc1
+elif is_adopt:                          # o1 clip, o4 w1 < 0.5
+    if sc0 != 0.0:
+        A1[i, j] = g * g
+        xn = xi
+    else:
+        gh = g / _max(math.sqrt(A1[i, j]), fp4)
+        if o1:
+            gh = _clip(gh, -sc2, sc2)
+        m = A0[i, j]
+        d = gh - m
+        if o4:
+            m = m + d * fp0
+        else:
+            m = gh - d * fp1
+        A0[i, j] = m
+        xn = xi + m * sc1
+        A1[i, j] = A1[i, j] * fp2 + (g * fp3) * g
+elif is_clipped:                        # o4 w < 0.5
+    m = A0[i, j]
+    d = g - m
+    if o4:
+        m = m + d * fp0
+    else:
+        m = g - d * fp1
+    A0[i, j] = m
+    A1[i, j] = A1[i, j] * fp2 + (g * fp3) * g
+    xn = xi + delta
+else:                                   # SGD: o1 momentum > 0, o2 nesterov, o3 EMA form,
+    if o1:                              # o4 w < 0.5, o5 dampening > 0
+        m = A0[i, j]
+        if o3:                          # EMA form
+            d = g - m
+            if o4:
+                m = m + d * fp2
+            else:
+                m = g - d * fp3
+            if o2:
+                u = (m - g) * fp0 + g
+            else:
+                u = m
+        else:                           # torch form
+            if sc1 != 0.0:
+                m = g
+            elif o5:
+                m = m * fp0 + g * fp1
+            else:
+                m = m * fp0 + g
+            if o2:
+                u = m * fp0 + g
+            else:
+                u = m
+        A0[i, j] = m
+        xn = xi + u * sc0
+    else:
+        xn = xi + g * sc0
+if box:
+    xn = _clip(xn, loj, hij)
+x[i, j] = xn
+# ---- output average / EMA and certificate
+if has_output:
+    a = awk
+    gp = 0.0
+    if out_query:
+        p = y
+        if cert:
+            if reuse_ge:
+                gp = ge
+            else:
+                gp = _grad(gcode_, p, p0, p1, gc0, gc1, scaled, sj)
+    else:
+        p = xn
+        if cert:
+            gp = _grad(gcode_, p, p0, p1, gc0, gc1, scaled, sj)
+    dif = p - mean[i, j]
+    if cert:
+        DIFF[k, i, j] = dif
+        gbar[i, j] = gbar[i, j] + (gp - gbar[i, j]) * a
+    mean[i, j] = mean[i, j] + dif * a
+"""
+
+_STEPS_SRC = """
+def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
+         lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):
+    rows, dim = x.shape
+    # scalars in locals: stores to the state arrays then cannot alias them, which lets the
+    # compiler keep them in registers and vectorize the loops
+    fp0, fp1, fp2, fp3, fp4 = FP[0], FP[1], FP[2], FP[3], FP[4]
+    {VIEWS}
+    tp0, tp1, tp2 = TP[0], TP[1], TP[2]
+    # tiles of rows whose state stays in cache while the tile runs all n steps
+    for i0 in range(0, rows, tile):
+        i1 = min(i0 + tile, rows)
+        for k in range(n):
+            ek = ec0[k]
+            sc0, sc1, sc2 = SC[k, 0], SC[k, 1], SC[k, 2]
+            awk = AW[k] if has_output else 0.0
+{LOOP}
+            # replicates whose iterate became non-finite at this step: diverged, frozen at NaN
+            for i in range(i0, i1):
+                if alive[i]:
+                    for j in range(dim):
+                        v = x[i, j]
+                        if not (v - v == 0.0):
+                            alive[i] = False
+                            dstep[i] = t0 + k
+                            for jj in range(dim):
+                                x[i, jj] = NAN
+                            break
+    return 0
+"""
+
+
+_LOOP_DIM1 = """
+# dim == 1: one flat loop over the replicates of the tile, consecutive in memory
+j = 0
+p0 = P[0, 0]
+p1 = P[1, 0]
+sj = s[0] if scaled else 1.0
+loj = lo[0] if box else 0.0
+hij = hi[0] if box else 0.0
+base = k * rows
+{VIEWS}
+for ii in range(i1 - i0):
+{ELEM4}
+"""
+
+_LOOP_DIM = """
+for i in range(i0, i1):
+{VIEWS}
+    for j in range(dim):
+        p0 = P[0, j]
+        p1 = P[1, j]
+        sj = s[j] if scaled else 1.0
+        loj = lo[j] if box else 0.0
+        hij = hi[j] if box else 0.0
+{ELEM8}
+"""
+
+
+#: the arrays the element code indexes (flat views of them when dim == 1)
+_ARRAYS = ("x", "A0", "A1", "A2", "R", "S", "GX", "X", "mean", "gbar", "DIFF")
+
+
+def _indent(src: str, spaces: int) -> str:
+    return "\n".join((" " * spaces + line) if line.strip() else "" for line in src.splitlines())
+
+
+def _make_steps(OKIND, GCODE, RKIND, FLAGS):
+    """The kernel for one combination: its codes and flags are constants of the generated code.
+
+    okind: ADAM (A0 m, A1 v, A2 vhat; FP w1, 1−w1, β2, 1−β2, ε; SC c2, −step),
+    ADOPT (A0 m, A1 v; FP w1, 1−w1, β2, 1−β2, floor; SC first, −α, c),
+    CLIPPED (A0 m, A1 v, A2 y; FP w, 1−w, β², 1−β², D; SC −α; S the uniform draws),
+    SGD (A0 m; FP β, 1−dampening, w, 1−w; SC −α, first).
+    rkind: 0 exact gradient, 1 exact part + R, 2 R alone, 3 two-point oracle (TP: threshold, hi,
+    lo) from the uniforms R.
+    """
+    f = {"running": RUNNING, "keep_x": KEEP_X, "box": BOX, "scaled": SCALED, "same_exact": SAME_EXACT,
+         "cert": CERT, "out_iterate": OUT_ITERATE, "out_query": OUT_QUERY, "o1": O1, "o2": O2, "o3": O3,
+         "o4": O4, "o5": O5, "dim1": DIM1}
+    b = {name: (FLAGS & bit) != 0 for name, bit in f.items()}
+    b.update(is_adam=OKIND == ADAM, is_adopt=OKIND == ADOPT, is_clipped=OKIND == CLIPPED, is_sgd=OKIND == SGD,
+             r_additive=RKIND == 1, r_random=RKIND == 2, r_two_point=RKIND == 3)
+    b["has_output"] = b["out_iterate"] or b["out_query"]
+    b["reuse_gx"] = b["running"] and b["same_exact"] and not b["is_clipped"]   # y is x: one gradient
+    b["reuse_ge"] = RKIND in (0, 1) and b["same_exact"]         # the exact part at y is grad F(y)
+    # the arrays the live code indexes; indexing 1-D views with indices counted from 0 lets the
+    # compiler drop NumPy-style negative-index handling and vectorize the loops
+    used = {"x": True, "A0": b["is_adam"] or b["is_adopt"] or b["is_clipped"] or b["o1"],
+            "A1": not b["is_sgd"], "A2": b["is_clipped"] or (b["is_adam"] and b["o1"]),
+            "R": RKIND != 0, "S": b["is_clipped"], "GX": b["running"], "X": b["keep_x"],
+            "mean": b["has_output"], "gbar": b["cert"], "DIFF": b["cert"]}
+    per_step = ("R", "S", "GX", "X", "DIFF")
+    live = [a for a in _ARRAYS if used[a]]
+    if b["dim1"]:
+        elem = re.sub(r"\b(\w+)\[k, i, (?:j|0)\]", r"\1_t[ii]", _ELEM_SRC)
+        elem = re.sub(r"\b(\w+)\[i, j\]", r"\1_t[ii]", elem)
+        tile_views = "\n".join(f"{a}_t = {a}_f[base + i0:base + i1]" if a in per_step else f"{a}_t = {a}_f[i0:i1]"
+                                for a in live)
+        loop = _LOOP_DIM1.replace("{VIEWS}", tile_views).replace("{ELEM4}", _indent(elem, 4))
+        views = "".join(f"    {a}_f = {a}.reshape({a}.size)\n" for a in live)
+    else:
+        elem = _ELEM_SRC.replace("S[k, i, 0]", "S_r[0]")
+        elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
+        elem = re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem)
+        row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
+        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace("{ELEM8}", _indent(elem, 8))
+        views = ""
+    src = _STEPS_SRC.replace("{LOOP}", _indent(loop, 12)).replace("    {VIEWS}\n", views)
+    # the flags become the literals True/False: Python's compiler drops the dead branches, so
+    # each combination compiles only its own code
+    src = re.sub(r"\b(" + "|".join(b) + r")\b", lambda m_: str(b[m_.group(1)]), src)
+    env = dict(globals(), gcode_=GCODE)
+    exec(compile(src, f"<ratecheck kernel {OKIND}-{GCODE}-{RKIND}-{FLAGS}>", "exec"), env)
+    return env["impl"]
+
+
+if numba is not None:
+    numba.extending.overload(_steps, jit_options={"error_model": "numpy"}, prefer_literal=True)(_overload_steps)
+
+
+@_jit
+def _running_recurrence(run_min, run_sum, gn):
+    # run_min = np.minimum(run_min, gn_k); run_sum += gn_k, step after step
+    n, rows = gn.shape
+    for k in range(n):
+        for i in range(rows):
+            a = run_min[i]
+            b = gn[k, i]
+            run_min[i] = a if (a != a or a <= b) else b
+            run_sum[i] = run_sum[i] + b
+    return 0
+
+
+@_jit
+def _min_recurrence(run_min, vals):
+    n, rows = vals.shape
+    for k in range(n):
+        for i in range(rows):
+            a = run_min[i]
+            b = vals[k, i]
+            run_min[i] = a if (a != a or a <= b) else b
+    return 0
+
+
+@_jit
+def _spread_recurrence(spread, ss, AW, OMA):
+    # spread += a * ss_k; spread *= 1 - a
+    n, rows = ss.shape
+    for k in range(n):
+        for i in range(rows):
+            spread[i] = (spread[i] + AW[k] * ss[k, i]) * OMA[k]
+    return 0
+
+
+# ----------------------------------------------------------------------------- driver
+_ENTRY: dict = {}
+
+
+def _call_chunk(*args) -> None:
+    """``_chunk(*args)``; after the first call of a combination, straight into its compiled code.
+
+    Going through the dispatcher costs milliseconds per call for literal arguments (it retypes
+    them); the compiled entry point of the combination costs microseconds.
+    """
+    key = args[:4]
+    entry = _ENTRY.get(key)
+    if entry is not None:
+        entry(*args)
+        return
+    _chunk(*args)
+    for sig, cres in _chunk.overloads.items():
+        if tuple(getattr(a, "literal_value", None) for a in sig[:4]) == key:
+            _ENTRY[key] = cres.entry_point
+            break
+
+
+def _fixed(optimizer, state, code):
+    """(A0, A1, A2, FP, optimizer flags) for the optimizer's state."""
+    dummy = np.zeros((1, 1))
+    o = optimizer
+    if code == ADAM:
+        w1 = 1.0 - o.beta1
+        FP = np.array([w1, 1.0 - w1, o.beta2, 1.0 - o.beta2, o.eps])
+        flags = (O1 * (o.name == "amsgrad") | O2 * (o.convention == "torch") | O3 * (o.eps > 0.0)
+                 | O4 * (w1 < 0.5))
+        return state.m, state.v, getattr(state, "vhat", dummy), FP, flags
+    if code == ADOPT:
+        w1 = 1.0 - o.beta1
+        FP = np.array([w1, 1.0 - w1, o.beta2, 1.0 - o.beta2, o.eps if o.eps > 0.0 else TINY])
+        return state.m, state.v, dummy, FP, O1 * o.clip | O4 * (w1 < 0.5)
+    if code == CLIPPED:
+        w = 1.0 - o.beta
+        beta2 = o.beta * o.beta
+        FP = np.array([w, 1.0 - w, beta2, 1.0 - beta2, o.clip_radius])
+        return state.m, state.v, state.y, FP, O4 * (w < 0.5)
+    w = 1.0 - o.momentum
+    FP = np.array([o.momentum, 1.0 - o.dampening, w, 1.0 - w])
+    flags = (O1 * (o.momentum != 0.0) | O2 * o.nesterov | O3 * (o.form == "ema") | O4 * (w < 0.5)
+             | O5 * (o.dampening != 0.0))
+    return getattr(state, "m", dummy), dummy, dummy, np.append(FP, 0.0), flags
+
+
+def _scalars(optimizer, code, t0: int, n: int) -> np.ndarray:
+    """Per-step scalars of steps t0 .. t0+n−1 (n, 3), from the optimizer's own methods."""
+    o = optimizer
+    SC = np.zeros((n, 3))
+    if code == ADAM:
+        for k in range(n):
+            c2, step = o._step_scalars(t0 + k)
+            SC[k, 0], SC[k, 1] = c2, -step
+    elif code == ADOPT:
+        for k in range(n):
+            t = t0 + k
+            if t == 1:
+                SC[k, 0] = 1.0
+            else:
+                lr, c = o._step_scalars(t)
+                SC[k, 1], SC[k, 2] = -lr, c
+    elif code == CLIPPED:
+        for k in range(n):
+            SC[k, 0] = -o.lr(t0 + k)
+    else:
+        for k in range(n):
+            SC[k, 0] = -o.lr(t0 + k)
+            SC[k, 1] = float(t0 + k == 1)
+    return SC
+
+
+def _flat(n_max: int, rows: int, dim: int, on: bool):
+    """A buffer for up to n_max steps of ``rows`` rows, viewed per block as (n, rows_b, dim)."""
+    return np.empty(n_max * rows * dim) if on else None
+
+
+def _view(flat, n: int, w: int, dim: int, dummy):
+    return dummy if flat is None else flat[:n * w * dim].reshape(n, w, dim)
+
+
+def run(task: _engine.Task):
+    """The numba engine for one part (same result as ``_engine._run_reference``).
+
+    The kernel runs block by block (each block's random numbers sit in their own buffer, as drawn),
+    a chunk of steps at a time, stopping at checkpoints.
+    """
+    problem, optimizer, grid = task.problem, task.optimizer, task.grid
+    kind = problem._batch_kind()
+    code = _optimizer_code(optimizer)
+    gcode, P, gc0, gc1 = _problem_code(problem)
+    state, output, book, project, slices = _engine._setup(task)
+    method = _engine.served_draws(optimizer) if code == CLIPPED else None
+    two_point = getattr(problem, "_two_point", None) if kind == "random" else None
+    prefetch = _engine.Prefetch(task, kind, method, slices, raw=two_point is not None)
+    rows, dim = task.x0.shape
+    A0, A1, A2, FP, oflags = _fixed(optimizer, state, code)
+    rkind = 3 if two_point is not None else {"exact": 0, "additive": 1, "random": 2}[kind]
+    TP = np.array(two_point(), dtype=float) if two_point is not None else np.zeros(3)
+    online = problem.oracle_kind == "deterministic"
+    same_exact = not online
+    scaled = problem.scales is not None
+    s = problem.scales if scaled else np.ones(1)
+    box = problem.domain if project is not None else None
+    lo, hi = (np.ascontiguousarray(box[0], dtype=float), np.ascontiguousarray(box[1], dtype=float)) \
+        if box is not None else (np.zeros(1), np.zeros(1))
+    consts = book.consts
+    keep_x = task.running and consts["f_star"] is not None
+    out_kind = 0 if output is None else (2 if optimizer.output_source == "query" else 1)
+    cert = output is not None and task.certificate
+    width = max(sl.stop - sl.start for sl in slices)
+    GXf = _flat(prefetch.k, width, dim, task.running)
+    Xf = _flat(prefetch.k, width, dim, keep_x)
+    DIFFf = _flat(prefetch.k, width, dim, cert)
+    dummy2, dummy3 = np.zeros((1, 1)), np.zeros((1, 1, 1))
+    mean = output.mean if output is not None else None
+    gbar = output.gbar if cert else None
+    tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
+    flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
+                | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
+                | DIM1 * (dim == 1))
+
+    def rows_of(a, sl):
+        return dummy2 if a is None or a.shape[0] != rows else a[sl]
+
+    t = 1                                   # the next step
+    next_k = 0
+    chunks = prefetch.chunks()
+    try:
+        for n_chunk, blocks in chunks:
+            k0 = 0
+            while k0 < n_chunk:
+                n = min(n_chunk - k0, int(grid[next_k]) - t + 1) if next_k < grid.size else n_chunk - k0
+                SC = _scalars(optimizer, code, t, n)
+                ec0 = np.array([problem.gradient_at(t + k) for k in range(n)]) if online else np.full(n, gc0)
+                AW = np.array([optimizer.output_weight(t + k) for k in range(n)]) if out_kind else np.zeros(1)
+                for sl, (R, S) in zip(slices, blocks):
+                    w = sl.stop - sl.start
+                    GX, X, DIFF = (_view(f, n, w, dim, dummy3) for f in (GXf, Xf, DIFFf))
+                    _call_chunk(code, gcode, rkind, flags, t, n, state.x[sl], rows_of(A0, sl), rows_of(A1, sl),
+                                rows_of(A2, sl), FP, SC, R[k0:k0 + n] if R is not None else dummy3,
+                                S[k0:k0 + n] if S is not None else dummy3, P, gc0, gc1, ec0, s, lo, hi, GX, X,
+                                rows_of(mean, sl), rows_of(gbar, sl), DIFF, AW, book.alive[sl],
+                                book.diverged_step[sl], tile, TP)
+                    if task.running:
+                        gn = _engine.sqnorm(GX.reshape(n * w, dim)).reshape(n, w)
+                        _running_recurrence(book.run_min[sl], book.run_sum[sl], gn)
+                        if keep_x:   # rowwise problems only (see unsupported)
+                            vals = problem.value(X.reshape(n * w, dim)).reshape(n, w)
+                            _min_recurrence(book.run_min_gap[sl], vals - consts["f_star"])
+                    if cert:
+                        ss = _engine.sqnorm(DIFF.reshape(n * w, dim)).reshape(n, w)
+                        _spread_recurrence(output.spread[sl], ss, AW, np.array([1.0 - a for a in AW]))
+                state.t += n
+                t += n
+                k0 += n
+                if next_k < grid.size and t - 1 == grid[next_k]:
+                    book.record(next_k, t - 1, state.x, output)
+                    next_k += 1
+    finally:
+        chunks.close()
+    return book.part(state.x, output)

@@ -1,0 +1,85 @@
+"""`ratecheck bench` runs end to end (tiny workloads; speed claims live in its output, not in tests)."""
+import argparse
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ratecheck import bench
+
+
+def _tiny(monkeypatch, keys=("W1", "W2", "W3", "W4")):
+    """The standard workloads shrunk to a few replicates and steps."""
+    small = {}
+    for k in keys:
+        w = bench.WORKLOADS[k]
+        prob = dict(w.problem)
+        if prob.get("dim", 1) > 1:
+            prob["dim"] = 4
+            if "scales" in prob:
+                prob["scales"] = prob["scales"][:4]
+        small[k] = dataclasses.replace(w, problem=prob, replicates=300 if k == "W2" else 3,
+                                       steps=60, quick_steps=30)
+    monkeypatch.setattr(bench, "WORKLOADS", small)
+    return small
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="ratecheck")
+    bench.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["bench", *argv])
+
+
+def test_register_adds_the_subcommand_and_its_options():
+    args = _parse(["--only", "W1", "W3", "--quick", "--repeat", "2", "--no-jax", "--no-torch", "--no-memory"])
+    assert args.func is bench.cmd_bench and args.only == ["W1", "W3"] and args.quick and args.repeat == 2
+    assert args.no_jax and args.no_torch and args.no_memory and args.engine == "auto"
+
+
+def test_bench_prints_the_table_without_jax_and_torch(monkeypatch, capsys, tmp_path):
+    _tiny(monkeypatch)
+    args = _parse(["--quick", "--no-jax", "--no-torch", "--no-memory", "--engine", "numpy",
+                   "--json", str(tmp_path / "b.json")])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "| workload | implementation | time [s] | throughput [M/s] | time / ratecheck |" in out
+    for k in ("W1", "W2", "W3", "W4"):
+        assert f"| {k} | ratecheck (numpy engine" in out
+    assert out.count("| noise only, 1 thread |") == 4  # one table row per workload
+    assert (tmp_path / "b.json").exists()
+
+
+def test_unknown_workload_is_refused(monkeypatch):
+    _tiny(monkeypatch)
+    with pytest.raises(ValueError, match="unknown workload"):
+        bench.cmd_bench(_parse(["--only", "W9", "--no-jax", "--no-torch"]))
+
+
+def test_missing_competitors_are_reported(monkeypatch):
+    _tiny(monkeypatch, ["W2"])
+    monkeypatch.setattr(bench, "_jax_available", lambda: None)
+    monkeypatch.setattr(bench, "_torch_available", lambda: None)
+    rep = bench.run_benchmark(["W2"], quick=True, memory=False, engine="numpy")
+    assert any("JAX" in n for n in rep.notes) and any("PyTorch" in n for n in rep.notes)
+    assert [r.implementation.split(" ")[0] for r in rep.rows][:2] == ["ratecheck", "noise"]
+
+
+def test_noise_draws_count_every_random_number():
+    w = bench.WORKLOADS["W4"]
+    draws = dict(bench.noise_draws(w, 10))
+    assert draws["standard_normal"] == [256 * 100 * 10]            # one block of 256 replicates
+    assert draws["random"] == [256 * 10]                            # the optimizer's uniform per replicate
+    assert bench.noise_draws(bench.WORKLOADS["W2"], 10) == [("random", [256 * 10] * 16)]
+
+
+@pytest.mark.parametrize("key", ["W1", "W2", "W3", "W4"])
+def test_competitor_loops_run(monkeypatch, key):
+    small = _tiny(monkeypatch, [key])
+    w = small[key]
+    grid = np.array([1, 5, 30])
+    if bench._jax_available():
+        assert bench.run_jax(w, 30, grid) > 0
+    if bench._torch_available():
+        assert bench.run_torch(w, 30, grid, threads=1) > 0
+    if not (bench._jax_available() or bench._torch_available()):
+        pytest.skip("neither JAX nor PyTorch installed (pip install -e '.[bench]')")

@@ -1,0 +1,147 @@
+"""The simulator's fast paths compute the reference path's bits.
+
+* Drawing k steps of random numbers in one call equals drawing them step by step, for every
+  distribution the fast paths batch (the generator fills its output in C order).
+* A built-in problem's stochastic gradient is ``_exact_part + R`` bit for bit, R drawn in blocks.
+* The "numpy" and "numba" engines reproduce the "reference" engine (and the recorded hashes of
+  tests/test_bits.py), including divergence and NaN-frozen replicates.
+"""
+import numpy as np
+import pytest
+
+import ratecheck as rc
+from ratecheck import optimizers as O
+from ratecheck import problems as P
+from test_bits import _recorded, _same_numpy, cases, digest, run_case
+
+K, N, D = 7, 5, 3          # steps, rows, dim
+
+
+def _gen(seed=0):
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+
+
+@pytest.mark.parametrize("method, args", [("standard_normal", ()), ("random", ()), ("standard_exponential", ()),
+                                          ("standard_t", (3.0,)), ("standard_t", (1.5,))])
+def test_one_draw_of_k_steps_equals_k_draws(method, args):
+    a, b = _gen(), _gen()
+    steps = np.stack([getattr(a, method)(*args, size=(N, D)) for _ in range(K)])
+    block = getattr(b, method)(*args, size=(K * N, D)).reshape(K, N, D)
+    np.testing.assert_array_equal(steps, block)
+    assert a.bit_generator.state == b.bit_generator.state        # and the streams continue alike
+
+
+NOISES = [{"kind": "gaussian", "sigma": 0.7}, {"kind": "gaussian", "sigma": [1.0, 2.0, 0.5]},
+          {"kind": "gaussian", "sigma": 1.0}, {"kind": "student_t", "nu": 3.0, "sigma": 0.5},
+          {"kind": "student_t", "nu": 1.5}, {"kind": "rademacher", "sigma": 0.3},
+          {"kind": "uniform", "sigma": [0.1, 0.2, 0.3]}, {"kind": "sparse", "p": 0.2}]
+
+FAMILIES = [("quadratic", {"dim": D}), ("cosine_well", {"dim": D}), ("nonsmooth_well", {"dim": D}),
+            ("l1", {"dim": D, "radius": 2.0}), ("robust_regression", {"dim": D}),
+            ("carmon_chain", {"dim": D}), ("drori_teboulle", {}), ("adopt_toy", {}),
+            ("reddi_stochastic", {}), ("reddi_online", {})]
+
+
+def _problems():
+    for name, kw in FAMILIES:
+        dim = kw.get("dim", 1)
+        for noise in [None, *NOISES]:
+            if noise is not None and isinstance(noise.get("sigma"), list) and len(noise["sigma"]) != dim:
+                continue
+            for scales in (None, [1.5] * dim):
+                try:
+                    yield P.make(name, noise=noise, scales=scales, **kw)
+                except ValueError:
+                    pass
+
+
+@pytest.mark.parametrize("problem", list(_problems()), ids=lambda p: f"{p.name}-{p.noise.kind}-"
+                         f"{'scaled' if p.scales is not None else 'plain'}")
+def test_exact_part_plus_block_draws_is_the_stochastic_gradient(problem):
+    kind = problem._batch_kind()
+    if kind is None:
+        pytest.skip("not batchable: the reference path runs it")
+    dim = problem.dim
+    x = np.random.default_rng(1).normal(size=(N, dim))
+    a, b = _gen(5), _gen(5)
+    extra = [(t,) if problem.time_varying else () for t in range(1, K + 1)]
+    ref = np.stack([problem.stochastic_grad(x, a, *e) for e in extra])
+    R = np.empty((K, N, dim))
+    if kind != "exact":
+        problem._random_part_block(b, R.reshape(K * N, dim))
+    for k in range(K):
+        if kind == "random":
+            g = R[k]
+        else:
+            g = problem._exact_part(x, k + 1)
+            if kind == "additive":
+                g += R[k]
+        np.testing.assert_array_equal(g, ref[k])
+    if kind != "exact":
+        assert a.bit_generator.state == b.bit_generator.state
+
+
+def test_what_cannot_be_batched_says_so():
+    assert P.make("quadratic", noise={"kind": "affine", "sigma1": 0.5})._batch_kind() is None
+    assert P.make("arjevani_chain")._batch_kind() is None
+    assert P.make("adopt_toy", noise={"kind": "gaussian"})._batch_kind() is None     # draws interleave
+
+    class MyQuadratic(P.get("quadratic")):              # a user subclass may override anything
+        pass
+    assert MyQuadratic(dim=2)._batch_kind() is None
+    with pytest.raises(ValueError, match="engine='numpy'"):
+        rc.simulate(MyQuadratic(dim=2), O.make("adam"), steps=3, replicates=2, seed=0, engine="numpy")
+
+
+@pytest.mark.parametrize("name", sorted(cases()))
+def test_reference_and_numpy_engines_reproduce_the_recorded_bits(name):
+    rec = _recorded()
+    if not _same_numpy(rec["numpy"]):
+        pytest.skip("hashes recorded with another numpy")
+    problem = cases()[name][0]
+    engines = ["reference"] + (["numpy"] if getattr(problem, "_batch_kind", lambda: None)() else [])
+    for engine in engines:
+        assert digest(run_case(name, engine=engine)) == rec["cases"][name], engine
+
+
+# a few kernel variants (each costs a compilation the first time): every optimizer kernel, every
+# kind of randomness, running metrics with min F − F*, the certificate, a box, scales, several blocks
+NUMBA_CASES = ["scaled/quad-gauss-percoord/adam", "cosine-student3/amsgrad", "multi/adopt-toy",
+               "nonsmooth-uniform/clipped_adam_ema", "reddi_online/adam"]
+
+
+@pytest.mark.parametrize("name", NUMBA_CASES)
+def test_numba_engine_reproduces_the_recorded_bits(name):
+    pytest.importorskip("numba")
+    rec = _recorded()
+    if not _same_numpy(rec["numpy"]):
+        pytest.skip("hashes recorded with another numpy")
+    assert digest(run_case(name, engine="numba")) == rec["cases"][name]
+
+
+def test_numba_engine_divergence_matches_the_reference_to_the_nan():
+    pytest.importorskip("numba")
+    p = P.make("quadratic", dim=4, kappa=10.0)                 # L = 1: SGD with lr = 2.5 blows up...
+    x0 = np.array([[1.0, 1.0, 1.0, 0.0],                       # ... by a factor 1.5 per step in the stiff
+                   [1e100, 1.0, 1.0, 1e200],                   # coordinate: it overflows after about 600
+                   [1.0, 2.0, 3.0, 4.0],                       # steps from 1e200, 300 from 1e250, and
+                   [-1e200, 0.0, 0.0, -1e250],                 # never from its minimum 0
+                   [5.0, 5.0, 5.0, 0.0]])
+    opt = O.make("sgd", lr=2.5)
+    kw = dict(steps=900, replicates=5, seed=0, x0=x0, block_size=2, checkpoints=[1, 10, 300, 899, 900])
+    ref = rc.simulate(p, opt, engine="reference", **kw)
+    fast = rc.simulate(p, opt, engine="numba", **kw)
+    assert ref.n_diverged == 2 and sorted(ref.diverged_step[ref.diverged]) != [ref.diverged_step.max()] * 2
+    assert digest(fast) == digest(ref)
+    np.testing.assert_array_equal(fast.x.view(np.uint64), ref.x.view(np.uint64))   # NaN payloads too
+
+
+def test_engine_choice_and_refusals():
+    p = P.make("quadratic", dim=2, noise={"kind": "gaussian"})
+    with pytest.raises(ValueError, match="engine must be one of"):
+        rc.simulate(p, O.make("adam"), steps=3, replicates=2, seed=0, engine="fast")
+    pytest.importorskip("numba")
+    with pytest.raises(ValueError, match="no kernel for optimizer 'rmsprop'"):
+        rc.simulate(p, O.make("rmsprop"), steps=3, replicates=2, seed=0, engine="numba")
+    with pytest.raises(ValueError, match="clip='global'"):
+        rc.simulate(p, O.make("clipped_adam_ema", clip="global"), steps=3, replicates=2, seed=0, engine="numba")
