@@ -313,6 +313,7 @@ else:                                   # SGD: o1 momentum > 0, o2 nesterov, o3 
 if box:
     xn = _clip(xn, loj, hij)
 x[i, j] = xn
+bad = bad | (xn - xn != 0.0)
 # ---- output average / EMA and certificate
 if has_output:
     a = awk
@@ -351,9 +352,11 @@ def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0,
             ek = ec0[k]
             sc0, sc1, sc2 = SC[k, 0], SC[k, 1], SC[k, 2]
             awk = AW[k] if has_output else 0.0
+            bad = False
 {LOOP}
             # replicates whose iterate became non-finite at this step: diverged, frozen at NaN
-            for i in range(i0, i1):
+            # (the loop above or-reduces the test, so this pass runs only when one did)
+            for i in range(i0, i1 if bad else i0):
                 if alive[i]:
                     for j in range(dim):
                         v = x[i, j]
