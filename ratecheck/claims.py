@@ -16,6 +16,9 @@ kind                   what is measured                                         
 ``outcome``            final median (CI) of the metric vs ``above``/``below``           the whole CI is on the claimed side
 ``hitting_sweep``      exponent p of the first step T with metric ≤ ε^power, across   the predicted p lies in the CI
                        instances built for each ε (``threshold_axis``), T ∝ ε^{-p}
+``advantage``          ratio best(``against``)/best(``optimizer``) of the mean final    the whole CI is ``above`` (and/or
+                       metric, each best over the ``tune`` axis; bootstrap over         ``below``) the stated value
+                       replicates re-tunes in every resample
 =====================  ===============================================================  =========================================
 
 ``metric = "certificate"`` with ``lam = λ`` reads the (λ,ε)-stationarity certificate
@@ -30,7 +33,7 @@ prediction with an unrecorded log factor or a non-asymptotic window is reported 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
@@ -42,10 +45,10 @@ from . import theory as TH
 __all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
 
 KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome",
-         "hitting_sweep")
+         "hitting_sweep", "advantage")
 _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
-         "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance"}
+         "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Claim:
     window: object = "auto"
     method: str = "ols"
     note: str = ""
-    #: below this horizon the claim is not checkable (its statement is about the long run)
+    #: below this horizon the claim is not checkable (its statement is about the long run); a claim
+    #: across horizons reads the horizons T >= min_steps only
     min_steps: int = 0
     lam: float | None = None
     threshold_axis: str | None = None
@@ -78,6 +82,12 @@ class Claim:
     #: stated model tolerance on the predicted value, for deterministic runs whose interval has
     #: zero width (reported in the verdict, never applied silently)
     tolerance: float = 0.0
+    #: relative order q of a finite-horizon correction fitted beside the exponent, c ≈ A·T^p·(1 + b·T^-q)
+    #: (sweep claims only; the ``note`` must derive q) — see :func:`ratecheck.fit_rate.fit_horizon_sweep`
+    correction: float | None = None
+    #: advantage claims: the label compared with ``optimizer`` and the sweep axis both are tuned over
+    against: str | None = None
+    tune: str | None = None
 
     def source(self) -> str:
         if self.theory:
@@ -157,6 +167,16 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             raise ValueError(f"{at}: an exact claim needs 'expected_from' (a method of the problem)")
         if kind == "outcome" and ("above" in kw) == ("below" in kw):
             raise ValueError(f"{at}: an outcome claim needs exactly one of 'above' or 'below'")
+        if kind == "advantage":
+            if kw.get("against") not in labels:
+                raise ValueError(f"{at}: an advantage claim needs 'against', another label of this experiment "
+                                 f"({', '.join(labels)})")
+            if not isinstance(kw.get("tune"), str):
+                raise ValueError(f"{at}: an advantage claim needs 'tune' (the sweep axis each method is tuned over)")
+            if "above" not in kw and "below" not in kw:
+                raise ValueError(f"{at}: an advantage claim needs 'above' and/or 'below' (bounds on the ratio)")
+        elif "against" in kw or "tune" in kw:
+            raise ValueError(f"{at}: 'against' and 'tune' belong to advantage claims only")
         if kind == "sample_complexity":
             eps = kw.get("eps")
             if not isinstance(eps, list) or len(eps) < 3:
@@ -171,6 +191,14 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             if not kw.get("note"):
                 raise ValueError(f"{at}: a 'tolerance' needs a 'note' saying why (e.g. deterministic run, "
                                  f"measured local slopes)")
+        if "correction" in kw:
+            kw["correction"] = V.positive(f"{at}: correction", kw["correction"])
+            if kind not in ("horizon_rate", "upper_bound", "hitting_sweep"):
+                raise ValueError(f"{at}: 'correction' applies to fits across horizons or thresholds "
+                                 f"(horizon_rate, upper_bound over horizons, hitting_sweep), not to {kind}")
+            if not kw.get("note"):
+                raise ValueError(f"{at}: a 'correction' needs a 'note' deriving its order q (where the "
+                                 f"T^-q term comes from)")
         for key in ("expected", "rtol", "above", "below"):
             if key in kw:
                 kw[key] = V.real(f"{at}: {key}", kw[key])
@@ -261,6 +289,14 @@ _ULP_TOL = 64 * np.finfo(np.float64).eps
 
 
 def _verdict_interval(claim, predicted, text, measured, ci, fit, keys, *, asymptotic=True, why=""):
+    verdict = _verdict_plain(claim, predicted, text, measured, ci, fit, keys, asymptotic=asymptotic, why=why)
+    if claim.correction and asymptotic:
+        verdict = replace(verdict, reason=f"{verdict.reason} (exponent fitted with a relative O(T^-{claim.correction:g}) "
+                                          f"correction: {fit.message})")
+    return verdict
+
+
+def _verdict_plain(claim, predicted, text, measured, ci, fit, keys, *, asymptotic=True, why=""):
     tol = _ULP_TOL * max(abs(predicted), abs(measured), 1.0)
     ci = (ci[0] - tol, ci[1] + tol) if ci[1] - ci[0] < tol else ci
     stated = ""
@@ -290,6 +326,10 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
     if not chosen:
         return Verdict(claim, "inconclusive", None, "", None, None,
                        f"no cell matches optimizer {claim.optimizer!r} and select {claim.select}", None, keys)
+    if claim.kind in ("horizon_rate", "upper_bound") and len(chosen) > 1 and claim.min_steps:
+        # a claim about the long run reads the horizons T >= min_steps of a sweep
+        chosen = [(c, r) for c, r in chosen if r.steps >= claim.min_steps] or chosen[-1:]
+        keys = tuple(c.key for c, _ in chosen)
     short = [c.key for c, r in chosen if r.steps < claim.min_steps]
     if short:
         return Verdict(claim, "inconclusive", None, "", None, None,
@@ -299,6 +339,8 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
         if not _has_metric(claim, res):
             return Verdict(claim, "inconclusive", None, "", None, None,
                            f"metric {claim.metric!r} not recorded in {cell.key}", None, keys)
+    if claim.kind == "advantage":
+        return _evaluate_advantage(claim, cells, results)
     try:
         if claim.kind in ("exact", "outcome"):
             return _evaluate_direct(claim, chosen, keys, problems_by_key or {})
@@ -334,7 +376,8 @@ def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
         order = np.argsort(horizons)
         hs = np.array(horizons, dtype=float)[order]
         vals = [_values(claim, chosen[i][1])[-1] for i in order]
-        fit = F.fit_horizon_sweep(hs, vals, center=claim.center, method=claim.method, rng=seed)
+        fit = F.fit_horizon_sweep(hs, vals, center=claim.center, method=claim.method, rng=seed,
+                                  correction=claim.correction)
     else:
         if swept:
             raise ValueError(f"a {claim.kind} claim reads one run; {len(chosen)} cells match")
@@ -374,8 +417,11 @@ def _evaluate_hitting(claim: Claim, chosen, keys, seed) -> Verdict:
     order = np.argsort(1.0 / np.array(eps_values))
     inv = (1.0 / np.array(eps_values))[order]
     fit = F.fit_horizon_sweep(inv, [times[i] for i in order], center=claim.center, method=claim.method,
-                              rng=seed, min_replicates=1 if min(len(t) for t in times) < 5 else 5)
-    return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys)
+                              rng=seed, min_replicates=1 if min(len(t) for t in times) < 5 else 5,
+                              correction=claim.correction)
+    return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys,
+                             asymptotic=fit.asymptotic is not False and math.isfinite(fit.exponent),
+                             why=fit.message)
 
 
 def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
@@ -417,6 +463,58 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
     else:
         verdict, reason = "inconclusive", f"{key}: median CI [{lo:.3g}, {hi:.3g}] straddles {threshold:g}"
     return Verdict(claim, verdict, threshold, text, med, (lo, hi), reason, None, keys)
+
+
+def _evaluate_advantage(claim: Claim, cells, results) -> Verdict:
+    """Ratio of best-tuned mean final metrics, with a paired bootstrap that re-tunes per resample."""
+    grids = {}
+    for label in (claim.optimizer, claim.against):
+        picked = _select(replace(claim, optimizer=label), cells, results)
+        rows = []
+        for cell, res in picked:
+            if cell.value(claim.tune) is None:
+                raise ValueError(f"cell {cell.key} has no sweep axis {claim.tune!r}")
+            rows.append(_values(claim, res)[-1])
+        grids[label] = rows
+    keys = tuple(c.key for c, _ in _select(claim, cells, results))
+    if not grids[claim.optimizer] or not grids[claim.against]:
+        return Verdict(claim, "inconclusive", None, "", None, None,
+                       f"no cells for {claim.optimizer!r} and {claim.against!r} with select {claim.select}", None, keys)
+    sizes = {v.size for rows in grids.values() for v in rows}
+    if len(sizes) != 1:
+        return Verdict(claim, "inconclusive", None, "", None, None,
+                       f"the cells have different replicate counts {sorted(sizes)}: a paired comparison needs "
+                       f"equal counts", None, keys)
+    n = sizes.pop()
+    # a diverged replicate makes its cell's mean infinite: that setting is never the best
+    mats = {k: np.where(np.isfinite(np.stack(v)), np.stack(v), np.inf) for k, v in grids.items()}
+
+    def ratio(idx):
+        best = {k: np.min(m[:, idx].mean(axis=-1), axis=0) for k, m in mats.items()}
+        return best[claim.against] / best[claim.optimizer]
+
+    point = float(ratio(np.arange(n)))
+    if not math.isfinite(point):
+        return Verdict(claim, "inconclusive", None, "", None, None,
+                       "every tuning of one method diverged in some replicate", None, keys)
+    gen = np.random.default_rng(_fit_seed(claim))
+    boot = np.array([ratio(gen.integers(0, n, n)) for _ in range(2000)])
+    lo, hi = (float(v) for v in np.quantile(boot[np.isfinite(boot)], [0.025, 0.975]))
+    bounds = [(claim.above, "above"), (claim.below, "below")]
+    bounds = [(v, side) for v, side in bounds if v is not None]
+    text = " and ".join(f"ratio {side} {v:g}" for v, side in bounds)
+    wrong = [f"CI entirely {('below' if side == 'above' else 'above')} {v:g}" for v, side in bounds
+             if (hi < v if side == "above" else lo > v)]
+    right = all((lo > v if side == "above" else hi < v) for v, side in bounds)
+    what = (f"best {claim.metric} of {claim.against} / best of {claim.optimizer} over {claim.tune} "
+            f"({n} paired replicates, re-tuned in each of 2000 resamples)")
+    if right:
+        return Verdict(claim, "agrees", bounds[0][0], text, point, (lo, hi), f"the whole CI is {text}: {what}",
+                       None, keys)
+    if wrong:
+        return Verdict(claim, "disagrees", bounds[0][0], text, point, (lo, hi), f"{wrong[0]}: {what}", None, keys)
+    return Verdict(claim, "inconclusive", bounds[0][0], text, point, (lo, hi),
+                   f"the CI [{lo:.3g}, {hi:.3g}] straddles a bound: {what}", None, keys)
 
 
 def _median_ci(sorted_vals: np.ndarray, confidence: float = 0.95):

@@ -139,6 +139,15 @@ def save_figure(fig, path_stem, formats=("png", "pdf")) -> list[Path]:
     return paths
 
 
+def _fit_label(what: str, fit) -> str:
+    text = f"fit: {what} {fit.exponent:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]"
+    if fit.correction:
+        q, r, x0 = fit.correction
+        sign = "+" if r >= 0 else "-"
+        text += "\nwith correction $(1 " + sign + f" {abs(r):.2g}" + r"\,(x/" + f"{x0:g})^{{-{q:g}}})$"
+    return text
+
+
 def plot_claim(verdict, results, *, title: str | None = None):
     """A claim's evidence: the measured quantity, the fitted law with its CI, the theory line.
 
@@ -165,9 +174,10 @@ def plot_claim(verdict, results, *, title: str | None = None):
     if claim.kind == "sample_complexity":
         inv = 1.0 / np.asarray(fit.eps)
         ax.loglog(inv, fit.hitting_times, "o", label=r"$T(\epsilon)$, " + claim.center)
-        line = np.exp(fit.intercept) * inv ** fit.exponent
-        ax.loglog(inv, line, "-", label=f"fit: exponent {fit.exponent:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]")
-        ax.loglog(inv, line[0] * (inv / inv[0]) ** pred, "k--", label=f"theory: exponent {pred:.3g}")
+        line = fit.curve(inv)
+        ax.loglog(inv, line, "-", label=_fit_label("exponent", fit))
+        k = -1 if fit.correction else 0  # a corrected fit is asymptotically right: anchor at the far end
+        ax.loglog(inv, line[k] * (inv / inv[k]) ** pred, "k--", label=f"theory: exponent {pred:.3g}")
         ax.set_xlabel(r"$1/\epsilon$ (threshold on " + label + ")")
         ax.set_ylabel(r"first step with " + label + r" $\leq \epsilon$")
     elif claim.kind == "linear_rate":
@@ -201,9 +211,12 @@ def plot_claim(verdict, results, *, title: str | None = None):
             x = res.checkpoints[(res.checkpoints >= fit.window[0]) & (res.checkpoints <= fit.window[1])]
             ax.set_xlabel("iterations $t$")
         x = np.asarray(x, dtype=float)
-        line = np.exp(fit.intercept) * x ** fit.exponent
-        ax.plot(x, line, "-", lw=2, label=f"fit: slope {fit.exponent:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]")
-        ax.plot(x, line[0] * (x / x[0]) ** pred, "k--", label=f"theory: slope {pred:.3g}")
+        if fit.correction:
+            x = np.geomspace(fit.window[0], fit.window[1], 50)
+        line = fit.curve(x)
+        ax.plot(x, line, "-", lw=2, label=_fit_label("slope", fit))
+        k = -1 if fit.correction else 0  # a corrected fit is asymptotically right: anchor at the far end
+        ax.plot(x, line[k] * (x / x[k]) ** pred, "k--", label=f"theory: slope {pred:.3g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylabel(label)

@@ -25,6 +25,9 @@ def _claim(**kw):
     ({"kind": "exact", "theory": None}, "expected_from"),
     ({"kind": "sample_complexity", "eps": [0.1]}, "eps"),
     ({"theory": None, "expected": -1.0}, "expected_source"),
+    ({"kind": "horizon_rate", "correction": 0.5}, "needs a 'note'"),
+    ({"correction": 0.5, "note": "q from the step"}, "not to rate"),
+    ({"kind": "horizon_rate", "correction": 0.0, "note": "x"}, "correction"),
 ])
 def test_bad_claims_are_refused(table, match):
     base = {"name": "c", "kind": "rate", "optimizer": "SGD", "metric": "gap", "theory": "strongly_convex_sgd"}
@@ -119,3 +122,70 @@ def test_linear_rate_of_gd_on_diag_mu_L():
     v = evaluate(_claim(kind="linear_rate", theory="gd_strongly_convex"), cells, results)
     assert v.verdict == "agrees" and v.predicted == pytest.approx(0.81)
     assert v.measured == pytest.approx(0.81, rel=1e-12)
+
+
+class _Cell:
+    def __init__(self, label, **values):
+        self.label, self.values = label, tuple(values.items())
+        self.key = label + "__" + "__".join(f"{k}={v}" for k, v in values.items())
+
+    def value(self, name):
+        return dict(self.values).get(name)
+
+
+class _Res:
+    def __init__(self, final, steps=100):
+        self.metrics = {"out_gap": np.stack([final * 2, final])}
+        self.steps, self.replicates = steps, final.size
+
+
+def _advantage_cells(scale_b, noise=0.1, n=64, seed=0):
+    # reference A: mean final gap minimal (≈ 1) at lr = 0.1; B: scale_b × that, best at lr = 0.01
+    rng = np.random.default_rng(seed)
+    cells, results = [], []
+    for label, best_lr, scale in (("A", 0.1, 1.0), ("B", 0.01, scale_b)):
+        for lr in (0.001, 0.01, 0.1, 1.0):
+            penalty = 1.0 + abs(np.log10(lr / best_lr))
+            cells.append(_Cell(label, **{"tag.spread": 10, "optimizer.lr": lr}))
+            results.append(_Res(scale * penalty * np.exp(rng.normal(0, noise, n))))
+    return cells, results
+
+
+def _adv(**kw):
+    base = {"name": "adv", "kind": "advantage", "optimizer": "A", "against": "B", "tune": "optimizer.lr",
+            "metric": "out_gap", "select": {"tag.spread": 10}}
+    base.update(kw)
+    return parse_claims([base], ("A", "B"), "test")[0]
+
+
+def test_advantage_claim_ratio_of_best_tuned_means_with_a_ci():
+    cells, results = _advantage_cells(10.0)
+    v = evaluate(_adv(above=1.0), cells, results)
+    assert v.verdict == "agrees" and v.ci[0] < v.measured < v.ci[1]
+    means = {c.key: r.metrics["out_gap"][-1].mean() for c, r in zip(cells, results)}
+    best = {lab: min(m for k, m in means.items() if k.startswith(lab + "__")) for lab in "AB"}
+    assert v.measured == pytest.approx(best["B"] / best["A"], rel=1e-12)
+    assert 8 < v.ci[0] and v.ci[1] < 12
+    assert evaluate(_adv(below=2.0), cells, results).verdict == "disagrees"
+    assert evaluate(_adv(above=0.5, below=20.0), cells, results).verdict == "agrees"
+    # no advantage: the CI straddles 1
+    cells, results = _advantage_cells(1.0, noise=0.3)
+    assert evaluate(_adv(above=1.0), cells, results).verdict == "inconclusive"
+    assert evaluate(_adv(above=0.5, below=2.0), cells, results).verdict == "agrees"
+    # a diverged replicate removes that tuning from the best (its mean is infinite)
+    results[1].metrics["out_gap"][-1, 0] = np.nan
+    v = evaluate(_adv(above=0.5, below=2.0), cells, results)
+    assert v.verdict == "agrees"
+
+
+@pytest.mark.parametrize("table, match", [
+    ({"against": "C"}, "needs 'against'"),
+    ({"tune": None}, "needs 'tune'"),
+    ({}, "'above' and/or 'below'"),
+])
+def test_bad_advantage_claims_are_refused(table, match):
+    base = {"name": "adv", "kind": "advantage", "optimizer": "A", "against": "B", "tune": "optimizer.lr",
+            "metric": "out_gap"}
+    base.update(table)
+    with pytest.raises(ValueError, match=match):
+        parse_claims([{k: v for k, v in base.items() if v is not None}], ("A", "B"), "test")

@@ -239,6 +239,52 @@ def test_horizon_sweep_refuses_short_horizons():
         fr.fit_horizon_sweep([100, 300, 1000], [np.ones(6)] * 2)
 
 
+def test_corrected_sweep_recovers_the_exponent_under_a_known_order_correction():
+    # exact data A·T^{-1/2}(1 + b T^{-1/2}): the pure power law is biased (local slopes drift),
+    # the corrected fit returns p and the relative correction b·T_min^{-1/2} to rounding
+    H = np.array([1e4, 2e4, 5e4, 1e5, 2e5, 5e5])
+    k = np.linspace(0.5, 1.5, 7)
+    vals = [3 * h**-0.5 * (1 + 4 * h**-0.5) * k for h in H]
+    plain = fr.fit_horizon_sweep(H, vals, n_boot=200, rng=1)
+    assert plain.exponent < -0.505
+    f = fr.fit_horizon_sweep(H, vals, n_boot=200, rng=1, correction=0.5)
+    assert abs(f.exponent + 0.5) < 1e-8 and f.reason == "corrected"
+    assert "+0.04 at T = 10000" in f.message and "pure power-law slope" in f.message
+    # a negative correction too (curve flatter than its asymptote)
+    f = fr.fit_horizon_sweep(H, [h**-0.5 * (1 - 20 * h**-0.5) * k for h in H], n_boot=200, rng=1, correction=0.5)
+    assert abs(f.exponent + 0.5) < 1e-8
+
+
+def test_corrected_sweep_calibration():
+    # noisy replicates around 3 T^{-1/2}(1 + 4 T^{-1/2}): the corrected 95% interval covers −1/2
+    # (the plain fit's interval does not: it resolves the correction)
+    rng = np.random.default_rng(7)
+    H = np.array([1e4, 2e4, 5e4, 1e5, 2e5, 5e5])
+    hits = plain_hits = 0
+    trials = 40
+    for _ in range(trials):
+        vals = [3 * h**-0.5 * (1 + 4 * h**-0.5) * np.exp(rng.normal(0, 0.05, 128)) for h in H]
+        hits += fr.fit_horizon_sweep(H, vals, n_boot=300, rng=rng, correction=0.5).covers(-0.5)
+        plain_hits += fr.fit_horizon_sweep(H, vals, n_boot=300, rng=rng).covers(-0.5)
+    # 40 trials at ≈ 95%: P(fewer than 33 hits) < 1% for coverage ≥ 0.93 (binomial)
+    assert hits >= 33 and plain_hits <= 5
+
+
+def test_corrected_sweep_refuses_what_the_model_cannot_describe():
+    H = np.array([1e2, 1e3, 1e4, 1e5, 1e6])
+    k = np.linspace(0.5, 1.5, 7)
+    with pytest.raises(ValueError, match="at least 5 horizons"):
+        fr.fit_horizon_sweep(H[:4], [h**-0.5 * k for h in H[:4]], correction=0.5)
+    with pytest.raises(ValueError, match="least squares only"):
+        fr.fit_horizon_sweep(H, [h**-0.5 * k for h in H], correction=0.5, method="theil_sen")
+    with pytest.raises(ValueError, match="correction"):
+        fr.fit_horizon_sweep(H, [h**-0.5 * k for h in H], correction=-1.0)
+    # a bend no O(T^-1/2) correction within the allowed range explains: refused, no exponent
+    bent = [(h**-0.5 if h < 1e4 else 1e-2 * (h / 1e4) ** -2.0) * k for h in H]
+    f = fr.fit_horizon_sweep(H, bent, n_boot=200, rng=1, correction=0.5)
+    assert f.asymptotic is False and math.isnan(f.exponent) and "does not describe" in f.message
+
+
 # ---------------------------------------------------------------------------- sample complexity
 def test_sample_complexity_exact():
     # c(t) = 2 t^{-1/2} ⇒ T(ε) = (2/ε)², a power 2 of 1/ε; log-log interpolation is exact on a power law
