@@ -541,6 +541,12 @@ def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto",
     if torch and not torch_name:
         rep.notes.append("PyTorch not installed: pip install -e '.[bench]' with torch==2.13.0, the CPU build (skipped)")
     cores = parallel.cpu_count()
+
+    def add(row: Row) -> None:  # report each measurement as it lands: an interrupted run keeps what it measured
+        rep.rows.append(row)
+        if row.seconds:
+            say(f"    {row.seconds:.3f} s, {row.throughput / 1e6:.1f} M/s  ({row.implementation})")
+
     for key in keys:
         w = WORKLOADS[key]
         steps = w.quick_steps if quick else w.steps
@@ -551,22 +557,22 @@ def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto",
         say(f"  {label}")
         run_ratecheck(w, min(steps, 50), workers=workers, engine=chosen)      # warm: kernels, workers
         t_rc = _best(lambda: run_ratecheck(w, steps, workers=workers, engine=chosen)[0], repeat)
-        rep.rows.append(Row(key, label, t_rc, work))
+        add(Row(key, label, t_rc, work))
         say("  noise only")
         t1 = _best(lambda: noise_ceiling(w, steps, 1), repeat)
         tn = _best(lambda: noise_ceiling(w, steps, cores), repeat) if cores > 1 else t1
-        rep.rows.append(Row(key, "noise only, 1 thread", t1, work))
+        add(Row(key, "noise only, 1 thread", t1, work))
         if tn != t1 and len(noise_draws(w, steps)[0][1]) > 1:
-            rep.rows.append(Row(key, f"noise only, {cores} threads", tn, work))
+            add(Row(key, f"noise only, {cores} threads", tn, work))
         if jax_name:
             say(f"  {jax_name}")
             t = _best(lambda: run_jax(w, steps, grid), repeat)
-            rep.rows.append(Row(key, f"JAX fori_loop + optax ({jax_name.split(',')[0]})", t, work))
+            add(Row(key, f"JAX fori_loop + optax ({jax_name.split(',')[0]})", t, work))
         if torch_name:
             n = _torch_threads(w, steps, lambda s: log_checkpoints(s, w.n_checkpoints))
             say(f"  {torch_name}, {n} thread(s)")
             t = _best(lambda: run_torch(w, steps, grid, threads=n), repeat)
-            rep.rows.append(Row(key, f"PyTorch ({torch_name}, {n} thread{'s' if n > 1 else ''})", t, work))
+            add(Row(key, f"PyTorch ({torch_name}, {n} thread{'s' if n > 1 else ''})", t, work))
     if memory and "W3" in keys:
         chosen = _engine_for(WORKLOADS["W3"], engine, 1)[0]       # the engine of the full-size run
         for steps in ((10**3, 10**4) if quick else (10**4, 10**6)):

@@ -291,8 +291,7 @@ _ULP_TOL = 64 * np.finfo(np.float64).eps
 def _verdict_interval(claim, predicted, text, measured, ci, fit, keys, *, asymptotic=True, why=""):
     verdict = _verdict_plain(claim, predicted, text, measured, ci, fit, keys, asymptotic=asymptotic, why=why)
     if claim.correction and asymptotic:
-        verdict = replace(verdict, reason=f"{verdict.reason} (exponent fitted with a relative O(T^-{claim.correction:g}) "
-                                          f"correction: {fit.message})")
+        verdict = replace(verdict, reason=f"{verdict.reason} ({fit.message})")
     return verdict
 
 
