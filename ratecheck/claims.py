@@ -48,7 +48,7 @@ KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rat
          "hitting_sweep", "advantage")
 _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
-         "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune"}
+         "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Claim:
     #: advantage claims: the label compared with ``optimizer`` and the sweep axis both are tuned over
     against: str | None = None
     tune: str | None = None
+    #: hitting sweeps: read only the thresholds ε <= eps_max (the claim is about ε → 0; like min_steps)
+    eps_max: float | None = None
 
     def source(self) -> str:
         if self.theory:
@@ -159,6 +161,13 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             if not isinstance(kw.get("threshold_axis"), str):
                 raise ValueError(f"{at}: a hitting_sweep claim needs 'threshold_axis' (the sweep axis holding ε)")
             kw["threshold_power"] = V.positive(f"{at}: threshold_power", kw.get("threshold_power", 1.0))
+            if "eps_max" in kw:
+                kw["eps_max"] = V.positive(f"{at}: eps_max", kw["eps_max"])
+                if not kw.get("note"):
+                    raise ValueError(f"{at}: 'eps_max' needs a 'note' saying why the larger thresholds are "
+                                     f"outside the asymptotic regime")
+        elif "eps_max" in kw:
+            raise ValueError(f"{at}: 'eps_max' belongs to hitting_sweep claims only")
         if needs_prediction and "theory" not in kw and "expected" not in kw:
             raise ValueError(f"{at}: a {kind} claim needs 'theory' (a row of ratecheck.theory) or 'expected'")
         if "expected" in kw and "theory" not in kw and not kw.get("expected_source"):
@@ -404,6 +413,8 @@ def _evaluate_hitting(claim: Claim, chosen, keys, seed) -> Verdict:
         eps_value = cell.value(claim.threshold_axis)
         if eps_value is None:
             raise ValueError(f"cell {cell.key} has no sweep axis {claim.threshold_axis!r}")
+        if claim.eps_max is not None and float(eps_value) > claim.eps_max:
+            continue
         steps = _hitting_steps(res.checkpoints, _values(claim, res), float(eps_value) ** claim.threshold_power)
         alive = ~res.diverged
         missed = int(np.sum(np.isnan(steps) & alive))

@@ -28,6 +28,8 @@ def _claim(**kw):
     ({"kind": "horizon_rate", "correction": 0.5}, "needs a 'note'"),
     ({"correction": 0.5, "note": "q from the step"}, "not to rate"),
     ({"kind": "horizon_rate", "correction": 0.0, "note": "x"}, "correction"),
+    ({"eps_max": 0.1}, "hitting_sweep claims only"),
+    ({"kind": "hitting_sweep", "threshold_axis": "problem.eps", "eps_max": 0.1}, "needs a 'note'"),
 ])
 def test_bad_claims_are_refused(table, match):
     base = {"name": "c", "kind": "rate", "optimizer": "SGD", "metric": "gap", "theory": "strongly_convex_sgd"}
