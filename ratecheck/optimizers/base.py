@@ -32,7 +32,7 @@ import numpy as np
 from .. import _validate as V
 from ..schedules import Constant, Schedule, as_schedule
 
-__all__ = ["State", "Optimizer", "BlockRNG"]
+__all__ = ["State", "Optimizer", "BlockRNG", "EmaOfQueries"]
 
 
 class State:
@@ -175,3 +175,25 @@ class Optimizer:
         self.update(new, g)
         return new
 
+
+class EmaOfQueries:
+    r"""Mixin: the output is the bias-corrected EMA of the query points,
+    :math:`\bar y_t = \frac{1-b}{1-b^t}\sum_{s\le t} b^{t-s} y_s` with b = ``ema_beta``
+    (default: the optimizer's ``beta``, as in Ahn & Cutkosky's model EMA).
+
+    Put it before :class:`Optimizer` in the bases and call :meth:`_check_ema_beta` from
+    ``__post_init__``.
+    """
+
+    def _check_ema_beta(self) -> None:
+        if self.ema_beta is None:
+            object.__setattr__(self, "ema_beta", self.beta)
+        object.__setattr__(self, "ema_beta", V.beta("ema_beta", self.ema_beta))
+
+    @property
+    def output(self) -> str:
+        return "ema"
+
+    def output_weight(self, t: int) -> float:
+        b = self.ema_beta
+        return (1.0 - b) / (1.0 - b ** t)

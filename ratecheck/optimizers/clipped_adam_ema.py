@@ -71,11 +71,11 @@ import numpy as np
 
 from .. import _validate as V
 from .adam import TINY, ema_square_update, ema_update
-from .base import BlockRNG, Optimizer, State
+from .base import BlockRNG, EmaOfQueries, Optimizer, State
 
 
 @dataclass(frozen=True)
-class ClippedAdamEMA(Optimizer):
+class ClippedAdamEMA(EmaOfQueries, Optimizer):
     """Clipped Adam (β1 = β, β2 = β², ε = 0) with uniform random query points and model EMA (O2NC)."""
 
     lr: object = 1e-3
@@ -97,18 +97,8 @@ class ClippedAdamEMA(Optimizer):
         super().__post_init__()
         object.__setattr__(self, "beta", V.beta("beta", self.beta))
         object.__setattr__(self, "clip_radius", V.positive("clip_radius", self.clip_radius))
-        if self.ema_beta is None:
-            object.__setattr__(self, "ema_beta", self.beta)
-        object.__setattr__(self, "ema_beta", V.beta("ema_beta", self.ema_beta))
+        self._check_ema_beta()
         object.__setattr__(self, "clip", V.choice("clip", self.clip, self.clips))
-
-    @property
-    def output(self) -> str:
-        return "ema"
-
-    def output_weight(self, t: int) -> float:
-        b = self.ema_beta
-        return (1.0 - b) / (1.0 - b ** t)
 
     def _init_buffers(self, state: State) -> None:
         x = state.x

@@ -52,11 +52,11 @@ from typing import ClassVar
 import numpy as np
 
 from .. import _validate as V
-from .base import BlockRNG, Optimizer, State
+from .base import BlockRNG, EmaOfQueries, Optimizer, State
 
 
 @dataclass(frozen=True)
-class SGDMRandomScaling(Optimizer):
+class SGDMRandomScaling(EmaOfQueries, Optimizer):
     """SGD with momentum, each update scaled by s ~ Exp(1); EMA of the iterates as output."""
 
     lr: object = 1e-3
@@ -74,17 +74,7 @@ class SGDMRandomScaling(Optimizer):
         super().__post_init__()
         object.__setattr__(self, "beta", V.beta("beta", self.beta))
         object.__setattr__(self, "mu", V.nonnegative("mu", self.mu))
-        if self.ema_beta is None:
-            object.__setattr__(self, "ema_beta", self.beta)
-        object.__setattr__(self, "ema_beta", V.beta("ema_beta", self.ema_beta))
-
-    @property
-    def output(self) -> str:
-        return "ema"
-
-    def output_weight(self, t: int) -> float:
-        b = self.ema_beta
-        return (1.0 - b) / (1.0 - b ** t)
+        self._check_ema_beta()
 
     def _init_buffers(self, state: State) -> None:
         x = state.x
