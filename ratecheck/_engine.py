@@ -17,6 +17,17 @@ Three engines give the same bits (``tests/test_bits.py``, ``tests/test_fast_path
     kernel (:mod:`ratecheck._kernels`) that does each element's floating-point operations in the
     order NumPy does them; reductions over coordinates (‖∇F‖², the certificate's spread) stay
     in NumPy, computed afterwards on the stored vectors of the chunk.
+
+Segments
+--------
+A part can run a *segment* of steps, ``start.t + 1 .. stop``, and hand back a :class:`Carry`:
+everything the next segment needs to continue (the optimizer's state with its scratch buffers,
+the output tracker and certificate accumulators, the running metrics, the divergence status,
+the metrics recorded so far, the checkpoint index and the bit-generator state of every block).
+An engine draws the random numbers of its own segment only, so at a segment's end every
+generator sits exactly after the last step's draws: running ``0..a`` then ``a..b`` gives the
+bits of running ``0..b`` (``tests/test_resume.py``). :func:`ratecheck.simulate` uses segments
+to write resumable snapshots; the steps inside a segment run exactly as before.
 """
 from __future__ import annotations
 
@@ -25,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optimizers.base import BlockRNG, Optimizer
+from .optimizers.base import BlockRNG, Optimizer, State
 
 #: bytes of pre-drawn random numbers per buffer (two buffers: one filled while the other is used)
 PREFETCH_BYTES = 8 * 2**20
@@ -33,8 +44,20 @@ PREFETCH_BYTES = 8 * 2**20
 MAX_CHUNK = 4096
 
 
-def generator(seq: np.random.SeedSequence) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(seq))
+def generator(seq: np.random.SeedSequence, state: dict | None = None) -> np.random.Generator:
+    """The block's generator: fresh from its seed sequence, or moved to a saved bit-generator state."""
+    gen = np.random.Generator(np.random.PCG64(seq))
+    if state is not None:
+        gen.bit_generator.state = state
+    return gen
+
+
+def generators(seqs: list, states: list | None) -> list:
+    return [generator(s, None if states is None else states[i]) for i, s in enumerate(seqs)]
+
+
+def gen_states(gens: list) -> list:
+    return [g.bit_generator.state for g in gens]
 
 
 def constants(problem) -> dict:
@@ -66,13 +89,25 @@ def point_metrics(problem, x: np.ndarray, consts: dict, prefix: str = "") -> dic
 class Output:
     """Online average/EMA of points p_t, with the (λ,ε) certificate's accumulators."""
 
-    def __init__(self, problem, optimizer: Optimizer, x0: np.ndarray, certificate: bool):
+    def __init__(self, problem, optimizer: Optimizer, x0: np.ndarray, certificate: bool, carry: dict | None = None):
         self.problem, self.opt, self.certificate = problem, optimizer, certificate
+        if carry is not None:
+            self.mean = carry["mean"]
+            self.diff = np.empty_like(self.mean)
+            if certificate:
+                self.gbar, self.spread = carry["gbar"], carry["spread"]
+            return
         self.mean = x0.copy()
         self.diff = np.empty_like(x0)
         if certificate:
             self.gbar = problem.grad(x0)
             self.spread = np.zeros(x0.shape[0])
+
+    def carry(self) -> dict:
+        out = {"mean": self.mean}
+        if self.certificate:
+            out.update(gbar=self.gbar, spread=self.spread)
+        return out
 
     def update(self, p: np.ndarray, t: int) -> None:
         a = self.opt.output_weight(t)
@@ -104,6 +139,18 @@ class Task:
     noise_seqs: list          # one SeedSequence per block of this part
     opt_seqs: list
     engine: str               # "reference", "numpy" or "numba"
+    start: "Carry | None" = None   # continue from this carry (None: from step 0)
+    stop: int | None = None        # last step of this segment (None: ``steps``)
+    dtype: str = "float64"         # "float32": iterates and optimizer state stored in float32
+
+    @property
+    def last(self) -> int:
+        return self.steps if self.stop is None else self.stop
+
+    @property
+    def first(self) -> int:
+        """Steps already done before this segment."""
+        return 0 if self.start is None else self.start.t
 
 
 @dataclass
@@ -115,13 +162,64 @@ class Part:
     diverged_step: np.ndarray
 
 
+@dataclass
+class Carry:
+    """Everything a part needs to continue after step ``t``; arrays have replicates first
+    (records: checkpoints first, replicates second), generator states are one per block."""
+
+    t: int
+    next_k: int
+    state: dict               # the optimizer State's attributes: "t" and every array, scratch included
+    output: dict | None       # mean (and gbar, spread with the certificate)
+    book: dict                # alive, diverged_step, run_min, run_sum, run_min_gap, records
+    noise: list               # bit-generator state of each block's noise generator
+    opt: list                 # ... and of each block's optimizer generator
+
+    def rows(self) -> int:
+        return int(self.book["alive"].shape[0])
+
+    def take(self, rows: slice, blocks: slice) -> "Carry":
+        """The carry of a contiguous run of whole blocks."""
+        def cut(d):
+            return None if d is None else {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in d.items()}
+        book = cut({k: v for k, v in self.book.items() if k != "records"})
+        book["records"] = {k: v[:, rows] for k, v in self.book["records"].items()}
+        return Carry(self.t, self.next_k, cut(self.state), cut(self.output), book, self.noise[blocks],
+                     self.opt[blocks])
+
+    @staticmethod
+    def join(carries: list) -> "Carry":
+        """One carry from the carries of consecutive parts."""
+        if len(carries) == 1:
+            return carries[0]
+        first = carries[0]
+
+        def cat(dicts):
+            if dicts[0] is None:
+                return None
+            return {k: (np.concatenate([d[k] for d in dicts]) if isinstance(v, np.ndarray) else v)
+                    for k, v in dicts[0].items()}
+        book = cat([{k: v for k, v in c.book.items() if k != "records"} for c in carries])
+        book["records"] = {k: np.concatenate([c.book["records"][k] for c in carries], axis=1)
+                           for k in first.book["records"]}
+        return Carry(first.t, first.next_k, cat([c.state for c in carries]), cat([c.output for c in carries]),
+                     book, [s for c in carries for s in c.noise], [s for c in carries for s in c.opt])
+
+
 class Book:
     """Per-replicate bookkeeping shared by the engines: running metrics, divergence, records."""
 
     def __init__(self, problem, consts: dict, grid: np.ndarray, reps: int, running: bool,
-                 certificate: bool):
+                 certificate: bool, carry: dict | None = None):
         self.problem, self.consts, self.grid = problem, consts, grid
         self.running, self.certificate = running, certificate
+        if carry is not None:
+            self.alive, self.diverged_step = carry["alive"], carry["diverged_step"]
+            self.records = dict(carry["records"])
+            if running:
+                self.run_min, self.run_sum = carry["run_min"], carry["run_sum"]
+                self.run_min_gap = carry.get("run_min_gap")
+            return
         self.alive = np.ones(reps, dtype=bool)
         self.diverged_step = np.full(reps, -1, dtype=np.int64)
         self.records: dict[str, np.ndarray] = {}
@@ -129,6 +227,14 @@ class Book:
             self.run_min = np.full(reps, np.inf)
             self.run_sum = np.zeros(reps)
             self.run_min_gap = np.full(reps, np.inf) if consts["f_star"] is not None else None
+
+    def carry(self) -> dict:
+        out = {"alive": self.alive, "diverged_step": self.diverged_step, "records": self.records}
+        if self.running:
+            out.update(run_min=self.run_min, run_sum=self.run_sum)
+            if self.run_min_gap is not None:
+                out["run_min_gap"] = self.run_min_gap
+        return out
 
     def running_step(self, x: np.ndarray) -> None:
         gn = sqnorm(self.problem.grad(x))
@@ -169,14 +275,44 @@ class Book:
                     alive=self.alive, diverged_step=self.diverged_step)
 
 
+def finish(task: Task, t: int, next_k: int, state: State, output, book: Book, noise_gens: list,
+           opt_gens: list):
+    """What a segment hands back: the final :class:`Part`, or a :class:`Carry` before the last step."""
+    if t >= task.steps:
+        return book.part(state.x, output)
+    st = dict(vars(state))
+    return Carry(t=t, next_k=next_k, state=st, output=None if output is None else output.carry(),
+                 book=book.carry(), noise=gen_states(noise_gens), opt=gen_states(opt_gens))
+
+
+def marks(task: Task) -> list:
+    """The checkpoint steps as Python ints, with a sentinel past the last step (a grid may end before it)."""
+    return [int(t) for t in task.grid] + [task.steps + 1]
+
+
+def to_float32(state: State) -> None:
+    """Store the optimizer's float arrays in float32 (the ``dtype="float32"`` mode)."""
+    for key, value in vars(state).items():
+        if isinstance(value, np.ndarray) and value.dtype == np.float64:
+            setattr(state, key, value.astype(np.float32))
+
+
 def _setup(task: Task):
     problem, optimizer = task.problem, task.optimizer
     consts = constants(problem)
     reps = task.x0.shape[0]
     tracks_output = optimizer.output != "iterate"
-    state = optimizer.init(task.x0)
-    output = Output(problem, optimizer, task.x0, task.certificate) if tracks_output else None
-    book = Book(problem, consts, task.grid, reps, task.running, task.certificate)
+    c = task.start
+    x0 = task.x0.astype(np.float32) if task.dtype == "float32" else task.x0
+    if c is None:
+        state = optimizer.init(task.x0)
+        if task.dtype == "float32":
+            to_float32(state)
+    else:
+        state = State(c.state["t"], **{k: v for k, v in c.state.items() if k != "t"})
+    output = Output(problem, optimizer, x0, task.certificate, None if c is None else c.output) \
+        if tracks_output else None
+    book = Book(problem, consts, task.grid, reps, task.running, task.certificate, None if c is None else c.book)
     project = getattr(problem, "project", None) if getattr(problem, "domain", None) is not None else None
     bs = task.block_size
     slices = [slice(b * bs, min((b + 1) * bs, reps)) for b in range(len(task.noise_seqs))]
@@ -184,7 +320,9 @@ def _setup(task: Task):
 
 
 def run_task(task: Task) -> Part:
-    """Run one part with its engine."""
+    """Run one part (or one segment of it) with its engine."""
+    if task.dtype != "float64" and task.engine != "reference":
+        raise ValueError(f"dtype={task.dtype!r} runs on the reference engine only")  # pragma: no cover
     if task.engine == "reference":
         return _run_reference(task)
     if task.engine == "numpy":
@@ -199,8 +337,10 @@ def run_task(task: Task) -> Part:
 def _run_reference(task: Task) -> Part:
     problem, optimizer, grid = task.problem, task.optimizer, task.grid
     state, output, book, project, slices = _setup(task)
-    noise_gens = [generator(s) for s in task.noise_seqs]
-    opt_rng = BlockRNG([generator(s) for s in task.opt_seqs], task.block_size)
+    c = task.start
+    noise_gens = generators(task.noise_seqs, None if c is None else c.noise)
+    opt_gens = generators(task.opt_seqs, None if c is None else c.opt)
+    opt_rng = BlockRNG(opt_gens, task.block_size)
     time_varying = bool(getattr(problem, "time_varying", False))
     gbuf = np.empty_like(task.x0) if len(noise_gens) > 1 else None
 
@@ -212,9 +352,17 @@ def _run_reference(task: Task) -> Part:
             gbuf[sl] = problem.stochastic_grad(y[sl], gen, *extra)
         return gbuf
 
-    next_k = 0
+    if task.dtype == "float32":
+        exact_grad_at = grad_at
+
+        def grad_at(y: np.ndarray, t: int) -> np.ndarray:  # the optimizer sees a float32 gradient
+            return exact_grad_at(y, t).astype(np.float32)
+
+    grid = marks(task)
+    next_k = 0 if c is None else c.next_k
+    t = task.first
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for t in range(1, task.steps + 1):
+        for t in range(task.first + 1, task.last + 1):
             if task.running:
                 book.running_step(state.x)
             y = optimizer.query(state, opt_rng)
@@ -230,7 +378,7 @@ def _run_reference(task: Task) -> Part:
             if t == grid[next_k]:
                 book.record(next_k, t, state.x, output)
                 next_k += 1
-    return book.part(state.x, output)
+    return finish(task, task.last, next_k, state, output, book, noise_gens, opt_gens)
 
 
 # ---------------------------------------------------------------------------- prefetching
@@ -273,11 +421,16 @@ class Prefetch:
                  raw: bool = False):
         rows, dim = task.x0.shape
         self.problem, self.kind, self.method, self.slices, self.raw = task.problem, kind, draw_method, slices, raw
-        self.noise_gens = [generator(s) for s in task.noise_seqs] if kind in ("additive", "random") else None
-        self.opt_gens = [generator(s) for s in task.opt_seqs] if draw_method else None
+        c = task.start
+        # every block's generators, at the segment's start; only those that draw are used
+        self.all_noise_gens = generators(task.noise_seqs, None if c is None else c.noise)
+        self.all_opt_gens = generators(task.opt_seqs, None if c is None else c.opt)
+        self.noise_gens = self.all_noise_gens if kind in ("additive", "random") else None
+        self.opt_gens = self.all_opt_gens if draw_method else None
         per_step = 8 * rows * ((dim if self.noise_gens else 0) + (1 if self.opt_gens else 0))
-        self.k = int(max(1, min(task.steps, MAX_CHUNK, PREFETCH_BYTES // max(per_step, 1))))
-        self.steps = task.steps
+        # the steps of this segment only: at its end every generator sits right after its last step
+        self.steps = task.last - task.first
+        self.k = int(max(1, min(self.steps, MAX_CHUNK, PREFETCH_BYTES // max(per_step, 1))))
         self.buffers = []
         for _ in range(2):
             blocks = []
@@ -301,19 +454,24 @@ class Prefetch:
     def chunks(self):
         """Yield ``(n, [(R_b, S_b) per block])`` for consecutive chunks of n steps; the next
         chunk is drawn meanwhile."""
-        sizes = [min(self.k, self.steps - s) for s in range(0, self.steps, self.k)]
+        k, steps = self.k, self.steps
+        n_chunks = -(-steps // k)
+
+        def size(c: int) -> int:      # computed as needed: nothing grows with the number of steps
+            return min(k, steps - c * k)
+
         if self.noise_gens is None and self.opt_gens is None:
-            for n in sizes:
-                yield n, self.buffers[0]
+            for c in range(n_chunks):
+                yield size(c), self.buffers[0]
             return
         worker = _Filler(self._fill)
         try:
-            worker.submit(self.buffers[0], sizes[0])
-            for c, n in enumerate(sizes):
+            worker.submit(self.buffers[0], size(0))
+            for c in range(n_chunks):
                 worker.wait()
-                if c + 1 < len(sizes):
-                    worker.submit(self.buffers[(c + 1) % 2], sizes[c + 1])
-                yield n, self.buffers[c % 2]
+                if c + 1 < n_chunks:
+                    worker.submit(self.buffers[(c + 1) % 2], size(c + 1))
+                yield size(c), self.buffers[c % 2]
         finally:
             worker.close()
 
@@ -373,19 +531,20 @@ def _run_numpy(task: Task) -> Part:
     kind = problem._batch_kind()
     state, output, book, project, slices = _setup(task)
     method = served_draws(optimizer)
+    prefetch = Prefetch(task, kind, method, slices)
     if method is not None:
         opt_rng = served = ServedRNG(method)
     else:
         served = None
-        opt_rng = BlockRNG([generator(s) for s in task.opt_seqs], task.block_size)
-    prefetch = Prefetch(task, kind, method, slices)
+        opt_rng = BlockRNG(prefetch.all_opt_gens, task.block_size)
     single = len(slices) == 1
     per_block = not problem.rowwise and not single
     gbuf = np.empty_like(task.x0)
     sbuf = np.empty((task.x0.shape[0], 1))
     from_query = optimizer.output_source == "query"
-    t = 0
-    next_k = 0
+    grid = marks(task)
+    t = task.first
+    next_k = 0 if task.start is None else task.start.next_k
     chunks = prefetch.chunks()
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -435,4 +594,4 @@ def _run_numpy(task: Task) -> Part:
                         next_k += 1
     finally:
         chunks.close()
-    return book.part(state.x, output)
+    return finish(task, t, next_k, state, output, book, prefetch.all_noise_gens, prefetch.all_opt_gens)

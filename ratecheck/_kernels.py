@@ -580,7 +580,8 @@ def run(task: _engine.Task):
     """The numba engine for one part (same result as ``_engine._run_reference``).
 
     The kernel runs block by block (each block's random numbers sit in their own buffer, as drawn),
-    a chunk of steps at a time, stopping at checkpoints.
+    a chunk of steps at a time, stopping at checkpoints; a segment (``task.start``, ``task.stop``)
+    runs its own steps only (see :mod:`ratecheck._engine`).
     """
     problem, optimizer, grid = task.problem, task.optimizer, task.grid
     kind = problem._batch_kind()
@@ -620,8 +621,8 @@ def run(task: _engine.Task):
     def rows_of(a, sl):
         return dummy2 if a is None or a.shape[0] != rows else a[sl]
 
-    t = 1                                   # the next step
-    next_k = 0
+    t = task.first + 1                      # the next step
+    next_k = 0 if task.start is None else task.start.next_k
     chunks = prefetch.chunks()
     try:
         for n_chunk, blocks in chunks:
@@ -656,4 +657,4 @@ def run(task: _engine.Task):
                     next_k += 1
     finally:
         chunks.close()
-    return book.part(state.x, output)
+    return _engine.finish(task, t - 1, next_k, state, output, book, prefetch.all_noise_gens, prefetch.all_opt_gens)

@@ -62,7 +62,7 @@ from . import problems as _problems
 __all__ = ["catalog_root", "load_toml", "problem_instances", "load_problem", "Experiment",
            "load_experiment", "experiment_files", "RUN_KEYS"]
 
-RUN_KEYS = {"steps", "replicates", "seed", "n_checkpoints", "metric", "running", "block_size"}
+RUN_KEYS = {"steps", "replicates", "seed", "n_checkpoints", "metric", "running", "block_size", "dtype"}
 _EXPERIMENT_KEYS = {"description", "summary", "claim", "reference", "run", "quick", "problem", "optimizer",
                     "sweep", "figure"}
 
@@ -182,7 +182,7 @@ class Experiment:
 def _run_table(table, where: str) -> dict:
     if not isinstance(table, dict):
         raise TypeError(f"{where}: must be a table, got {table!r}")
-    unknown = sorted(set(table) - RUN_KEYS)
+    unknown = sorted(map(str, set(table) - RUN_KEYS))
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(RUN_KEYS))}")
     out = dict(table)
@@ -195,7 +195,11 @@ def _run_table(table, where: str) -> dict:
     if "n_checkpoints" in out:
         out["n_checkpoints"] = V.integer(f"{where}.n_checkpoints", out["n_checkpoints"], low=1, high=10**5)
     if "block_size" in out:
-        out["block_size"] = V.integer(f"{where}.block_size", out["block_size"], low=1)
+        out["block_size"] = V.integer(f"{where}.block_size", out["block_size"], low=1, high=10**7)
+    if "dtype" in out:
+        out["dtype"] = V.choice(f"{where}.dtype", out["dtype"], ("float64", "float32"))
+        if out["dtype"] == "float64":
+            del out["dtype"]           # the default: float64 results record no dtype in their cell
     if "running" in out and not isinstance(out["running"], bool):
         raise TypeError(f"{where}.running must be true or false, got {out['running']!r}")
     if "metric" in out and not isinstance(out["metric"], str):
@@ -294,7 +298,13 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         if run["metric"] not in recorded:
             raise ValueError(f"{where}: [run].metric {run['metric']!r} is not recorded for optimizer "
                              f"{labels[i]!r}; available: {', '.join(recorded)}")
-    exp.cells()  # validates the sweep axes and every cell
+    from .simulate import check_size, log_checkpoints
+    for cell in exp.cells():  # validates the sweep axes and every cell
+        # refuse, before anything is allocated, a cell that would not fit in memory
+        run_ = cell.run
+        n_metrics = 24
+        check_size(run_["replicates"], _problems.from_config(_tuplify(cell.problem_config)).dim,
+                   log_checkpoints(run_["steps"], run_.get("n_checkpoints", 40)).size, n_metrics)
     return exp
 
 

@@ -336,7 +336,12 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
                        f"no cell matches optimizer {claim.optimizer!r} and select {claim.select}", None, keys)
     if claim.kind in ("horizon_rate", "upper_bound") and len(chosen) > 1 and claim.min_steps:
         # a claim about the long run reads the horizons T >= min_steps of a sweep
-        chosen = [(c, r) for c, r in chosen if r.steps >= claim.min_steps] or chosen[-1:]
+        long = [(c, r) for c, r in chosen if r.steps >= claim.min_steps]
+        if len(long) < 3:
+            return Verdict(claim, "inconclusive", None, "", None, None,
+                           f"horizon too short: {len(long)} of {len(chosen)} horizons reach T >= {claim.min_steps}, "
+                           f"a fit across horizons needs 3 (run the full version)", None, keys)
+        chosen = long
         keys = tuple(c.key for c, _ in chosen)
     short = [c.key for c, r in chosen if r.steps < claim.min_steps]
     if short:
@@ -454,8 +459,10 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
         vals = np.sort(vals[np.isfinite(vals)])
         n = vals.size
         if n == 0:
-            return Verdict(claim, "inconclusive", None, "", None, None, f"every replicate diverged in {cell.key}",
-                           None, keys)
+            why = (f"every replicate diverged in {cell.key}" if res.n_diverged == res.replicates else
+                   f"no finite final value in {cell.key}: {res.n_diverged} of {res.replicates} replicates "
+                   f"diverged, the metric overflowed in the others (iterate finite)")
+            return Verdict(claim, "inconclusive", None, "", None, None, why, None, keys)
         lo, hi = _median_ci(vals)
         verdicts.append((cell.key, float(np.median(vals)), lo, hi, n))
     threshold = claim.above if claim.above is not None else claim.below

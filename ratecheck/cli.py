@@ -1,12 +1,20 @@
 """Command line: ``ratecheck list | run | reproduce | table``.
 
-Bad input (unknown names, malformed TOML, bad values) ends with one line on
-standard error and exit code 2, before anything is written.
+Bad input (unknown names, malformed TOML, bad values, an output path that cannot be written)
+ends with one line on standard error and exit code 2, before anything is written.
+
+Interruptions: Ctrl-C (SIGINT) and SIGTERM stop the run at once (worker processes too) with one
+line on standard error and exit code 130 / 143; SIGKILL cannot be caught. In every case the
+output directory holds only complete files (results and snapshots are written atomically): the
+cells that finished, and a resumable snapshot of each cell that was running, which
+``ratecheck run ... --resume`` continues, bit-identical to an uninterrupted run.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -15,7 +23,11 @@ from . import optimizers as _optimizers
 from . import problems as _problems
 from . import schedules as _schedules
 
-_USER_ERRORS = (ValueError, TypeError, FileNotFoundError)
+_USER_ERRORS = (ValueError, TypeError, OSError)
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread by SIGTERM, so that cleanup runs as for Ctrl-C."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,17 +99,87 @@ def _print_verdicts(outcomes) -> int:
     return bad
 
 
+def _output_dir(path: Path) -> Path:
+    """Refuse an output path that exists and is not a directory, or sits under a file."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ValueError(f"--out {str(path)!r}: {str(p)!r} exists and is not a directory")
+            break
+    return path
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _workers(text: str):
+    if text == "auto":
+        return text
+    try:
+        value = int(text, 10)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or an integer from 1 to 1024, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
 def cmd_run(args) -> int:
-    from .reproduce import run_experiment
+    from . import sweep
     exp = catalog.load_experiment(args.file, quick=args.quick)
     if args.seed is not None:
         exp.run["seed"] = args.seed
-    out = Path(args.out) if args.out else Path("out") / exp.name
-    outcome = run_experiment(exp, out, progress=lambda m: print(m, file=sys.stderr))
+    if args.dtype == "float32":
+        exp.run["dtype"] = "float32"
+    elif args.dtype == "float64":
+        exp.run.pop("dtype", None)      # the default: recorded results of float64 runs carry no dtype key
+    cells = exp.cells()
+    out = _output_dir(Path(args.out) if args.out else Path("out") / exp.name)
+    err = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    if args.resume:
+        found = sweep.check_resumable(cells, out)      # refuses a foreign snapshot before anything runs
+        for key, t in found.items():
+            err(f"  {exp.name}: resuming {key} from step {t}")
+    err(f"  {exp.name}: {len(cells)} run(s) into {out}"
+        + (" [FLOAT32 arithmetic]" if exp.run.get("dtype") == "float32" else ""))
+
+    def report(i, n, cell, res):
+        err(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
+
+    # the simulations first (resumable, each saved as it completes), then claims and figures,
+    # which load the saved results
+    sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
+                    workers=args.workers)
+    from .reproduce import run_experiment
+    outcome = run_experiment(exp, out)
+    flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
     for row in outcome.meta["cells"]:
         med = row["final_median"]
         print(f"{row['key']:40s} final median {row['metric']} = "
-              f"{'n/a' if med is None else f'{med:.4g}'}   diverged {row['diverged']}/{row['replicates']}")
+              f"{'n/a' if med is None else f'{med:.4g}'}   diverged {row['diverged']}/{row['replicates']}{flag}")
+    n_div = sum(row["diverged"] for row in outcome.meta["cells"])
+    if n_div:
+        print(f"note: {n_div} replicate(s) diverged (NaN/inf) across {len(outcome.meta['cells'])} run(s); "
+              f"fits and verdicts exclude them and say so")
+    if flag:
+        print("note: float32 arithmetic ([run] dtype / --dtype): iterates and optimizer state in single precision")
     _print_verdicts([outcome])
     print(f"wrote {out}")
     return 0
@@ -169,7 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="experiment TOML file (or the name of one in experiments/)")
     p.add_argument("--out", help="output directory (default out/NAME)")
     p.add_argument("--quick", action="store_true", help="apply the file's [quick] overrides")
-    p.add_argument("--seed", type=int, help="override [run].seed")
+    p.add_argument("--seed", type=_seed, help="override [run].seed")
+    p.add_argument("--dtype", choices=["float64", "float32"],
+                   help="override [run].dtype (default float64; float32 is flagged in the output)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue unfinished runs from their snapshots in --out (refused if they belong to "
+                        "another configuration or version); finished runs are never recomputed")
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help="processes that run the cells (default: one per core; results do not depend on it)")
+    p.add_argument("--snapshot-every", type=_seconds, default=None, metavar="SECONDS",
+                   help="minimum wall time between two resumable snapshots of a run (default 60)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("reproduce", help="rerun every experiment in experiments/ and write a report")
@@ -197,21 +288,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    if isinstance(err, OSError) and not isinstance(err, FileNotFoundError) and err.filename is not None:
+        text = f"cannot write or read {err.filename}: {err.strerror or text}"
+    return text or type(err).__name__
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from . import parallel
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # pragma: no cover - not the main thread (main() called from a thread)
+        pass
     try:
         return args.func(args)
-    except _USER_ERRORS as err:
-        print("ratecheck: error: " + " ".join(str(err).split()), file=sys.stderr)
-        return 2
     except BrokenPipeError:  # e.g. `ratecheck list | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("ratecheck: interrupted; results already written are complete, nothing partial was kept",
-              file=sys.stderr)
-        return 130
+    except _USER_ERRORS as err:
+        print("ratecheck: error: " + _one_line(err), file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, _Terminated) as err:
+        parallel.shutdown(kill=True)
+        what = "terminated (SIGTERM)" if isinstance(err, _Terminated) else "interrupted"
+        print(f"ratecheck: {what}; finished results are complete on disk and unfinished runs keep their last "
+              f"snapshot: rerun with --resume to continue", file=sys.stderr)
+        return 143 if isinstance(err, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

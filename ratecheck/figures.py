@@ -100,7 +100,8 @@ def plot_stationarity(results, labels=None, *, metric: str = "grad_norm_sq", cen
     if title:
         ax.set_title(title, fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[1]:  # nothing to label when every value is NaN/inf
+        ax.legend(fontsize=8)
     return fig
 
 

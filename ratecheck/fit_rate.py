@@ -316,7 +316,7 @@ def _curves(checkpoints, values, min_replicates):
     n_div = int(x.shape[1] - keep.sum())
     if keep.sum() < min_replicates:
         raise ValueError(f"only {int(keep.sum())} of {x.shape[1]} replicates are finite ({n_div} contain "
-                         f"NaN/inf, i.e. diverged); a fit needs at least min_replicates={min_replicates}")
+                         f"NaN/inf: diverged, or the metric overflowed); a fit needs at least min_replicates={min_replicates}")
     return t, x[:, keep], n_div
 
 
@@ -638,7 +638,7 @@ def _fit_curve(t, x_rep, xform, *, center, method, window, n_boot, confidence, r
 def _message(notes, n_div, r_total):
     parts = []
     if n_div:
-        parts.append(f"{n_div} of {r_total} replicates excluded (NaN/inf, diverged); the fit is "
+        parts.append(f"{n_div} of {r_total} replicates excluded (NaN/inf: diverged, or the metric overflowed); the fit is "
                      f"conditional on survival")
     parts += notes
     return "; ".join(parts) if parts else "ok"

@@ -65,7 +65,8 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
         meta["cells"].append({"key": cell.key, "label": cell.label, "values": dict(cell.values),
                               "metric": metric, "final_median": float(np.median(ok)) if ok.size else None,
                               "diverged": res.n_diverged, "replicates": res.replicates,
-                              "steps": res.steps, "elapsed": res.elapsed})
+                              "steps": res.steps, "elapsed": res.elapsed,
+                              "dtype": getattr(res, "dtype", "float64")})
     written = []
     if figures:
         out.mkdir(parents=True, exist_ok=True)
@@ -133,8 +134,13 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
         exp = o.experiment
         runs = {(c["steps"], c["replicates"]) for c in o.meta["cells"]}
         size = ", ".join(f"{s} steps × {r} replicates" for s, r in sorted(runs))
+        f32 = " [FLOAT32 arithmetic]" if any(c.get("dtype") == "float32" for c in o.meta["cells"]) else ""
         lines += [f"## {exp.name}", "", exp.description, "", f"Source: {exp.reference}" if exp.reference else "",
-                  f"Size ({mode}): {size}; {len(o.meta['cells'])} run(s).", ""]
+                  f"Size ({mode}): {size}; {len(o.meta['cells'])} run(s).{f32}", ""]
+        n_div = sum(c["diverged"] for c in o.meta["cells"])
+        if n_div:
+            k = sum(1 for c in o.meta["cells"] if c["diverged"])
+            lines += [f"Diverged: {n_div} replicate(s) in {k} run(s) (excluded from fits).", ""]
         if exp.summary:
             lines += [f"Claim in words: {exp.summary}", ""]
         for p in o.figures:

@@ -6,35 +6,82 @@ A result on disk is a directory with ``result.npz`` (arrays) and ``result.json``
 JSON last, so a killed run leaves either the previous complete result or none;
 :meth:`SimulationResult.load` refuses a directory whose arrays do not match the
 checksum recorded in its JSON.
+
+Provenance: the JSON records the full configuration (problem, optimizer, run size, seed, block
+size, checkpoint grid, running metrics, certificate, start point), the versions of ratecheck,
+NumPy, SciPy and Python (and numba when its engine ran), the git commit of the ratecheck source
+and whether its tree had uncommitted changes (when it is a git checkout), the start and end time
+(UTC, ISO 8601), the engine and number of worker processes, the floating-point ``dtype`` and the
+per-replicate status (``diverged``, ``diverged_step`` in the arrays, counts in the JSON).
+
+Format versions: :data:`FORMAT_VERSION` is written; :data:`READABLE_VERSIONS` are read (version 1,
+from before provenance and ``dtype``, reads as float64 with empty provenance). Anything else is
+refused with a message naming both versions.
 """
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SimulationResult", "FORMAT_VERSION", "atomic_write_bytes", "versions"]
+__all__ = ["SimulationResult", "FORMAT_VERSION", "READABLE_VERSIONS", "atomic_write_bytes", "versions",
+           "git_state", "utc_now"]
 
-#: bump when the on-disk layout changes incompatibly
-FORMAT_VERSION = 1
+#: the on-disk layout written (bump when it changes; 2 added dtype and provenance)
+FORMAT_VERSION = 2
+#: the layouts this version reads
+READABLE_VERSIONS = (1, 2)
 
 
 def versions() -> dict:
+    """Versions of the packages that determine the numbers (numba only when it was imported)."""
     import scipy
 
     from . import __version__
-    return {"ratecheck": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
-            "python": platform.python_version()}
+    out = {"ratecheck": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
+           "python": platform.python_version(), "platform": platform.platform()}
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        out["numba"] = getattr(numba, "__version__", "?")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def git_state() -> dict | None:
+    """``{"commit": sha, "dirty": bool}`` of the ratecheck source tree, or ``None`` outside a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        run = functools.partial(subprocess.run, cwd=root, capture_output=True, text=True, timeout=10,
+                                check=True)
+        commit = run(["git", "rev-parse", "HEAD"]).stdout.strip()
+        dirty = bool(run(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
+    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename.
+
+    The file is flushed to disk before the rename and the directory after it, so the new name
+    never points at missing bytes, even after a power cut.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -47,6 +94,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a platform without directory descriptors
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(dfd)
 
 
 @dataclass
@@ -63,6 +120,11 @@ class SimulationResult:
         Final iterates. ``output_x`` is the final average/EMA when the optimizer has one.
     diverged, diverged_step : per-replicate status (step -1 for replicates that did not diverge).
     problem, optimizer : JSON-able descriptions that rebuild them.
+    dtype : "float64" (the default) or "float32" (iterates and optimizer state stored in float32).
+    provenance : dict
+        ``started``/``finished`` (UTC ISO 8601), ``engine``, ``workers``, ``git`` (commit and
+        dirty flag, or None), ``config`` (running, certificate, n_checkpoints, x0), ``sessions``
+        (one entry per process that ran part of the steps: from/to step, start, end, engine).
     """
 
     problem: dict
@@ -81,6 +143,8 @@ class SimulationResult:
     elapsed: float
     constants: dict = field(default_factory=dict)
     versions: dict = field(default_factory=versions)
+    dtype: str = "float64"
+    provenance: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -101,16 +165,26 @@ class SimulationResult:
         return self.metrics["cert_grad_norm"] + lam * self.metrics["cert_spread"]
 
     def __repr__(self) -> str:
+        flag = ", FLOAT32" if self.dtype != "float64" else ""
         return (f"SimulationResult({self.optimizer.get('name')} on {self.problem.get('name')}, "
-                f"steps={self.steps}, replicates={self.replicates}, {self.message})")
+                f"steps={self.steps}, replicates={self.replicates}{flag}, {self.message})")
+
+    def summary(self) -> str:
+        """One line: size, dtype (flagged when not float64), divergence."""
+        flag = f" [{self.dtype.upper()} arithmetic]" if self.dtype != "float64" else ""
+        return (f"{self.optimizer.get('name')} on {self.problem.get('name')}: {self.steps} steps x "
+                f"{self.replicates} replicates{flag}; {self.message}")
 
     # ------------------------------------------------------------------ storage
     def _meta(self) -> dict:
         return {"format_version": FORMAT_VERSION, "problem": self.problem, "optimizer": self.optimizer,
                 "seed": self.seed, "steps": self.steps, "replicates": self.replicates,
                 "block_size": self.block_size, "message": self.message, "elapsed": self.elapsed,
-                "n_diverged": self.n_diverged, "constants": self.constants, "versions": self.versions,
-                "metrics": sorted(self.metrics)}
+                "n_diverged": self.n_diverged, "n_alive": self.replicates - self.n_diverged,
+                "first_divergence_step": (int(self.diverged_step[self.diverged].min())
+                                          if self.n_diverged else None),
+                "constants": self.constants, "versions": self.versions,
+                "dtype": self.dtype, "provenance": self.provenance, "metrics": sorted(self.metrics)}
 
     def save(self, directory, extra_meta: dict | None = None) -> Path:
         """Write ``result.npz`` then ``result.json`` atomically into ``directory``."""
@@ -140,11 +214,25 @@ class SimulationResult:
         directory = Path(directory)
         meta_path, npz_path = directory / "result.json", directory / "result.npz"
         if not meta_path.exists() or not npz_path.exists():
-            raise FileNotFoundError(f"no complete result in {directory} (need result.json and result.npz)")
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{meta_path} has format_version {meta.get('format_version')!r}; this "
-                             f"ratecheck reads version {FORMAT_VERSION}: rerun the simulation")
+            hint = ""
+            if (directory / "snapshot.json").exists():
+                hint = "; it holds a resumable snapshot of an unfinished run: continue it with --resume " \
+                       "(ratecheck.snapshot.load_partial reads the checkpoints reached so far)"
+            raise FileNotFoundError(f"no complete result in {directory} (need result.json and result.npz){hint}")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (ValueError, UnicodeDecodeError) as err:
+            raise ValueError(f"{meta_path} is not a readable result ({err}); rerun the simulation") from None
+        if not isinstance(meta, dict):
+            raise ValueError(f"{meta_path} is not a ratecheck result; rerun the simulation")
+        version = meta.get("format_version")
+        if version not in READABLE_VERSIONS:
+            newer = isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+            what = ("upgrade ratecheck to read it (pip install -U ratecheck), or rerun the simulation with this one"
+                    if newer else "rerun the simulation with this ratecheck to rewrite it")
+            raise ValueError(f"{meta_path} was written in result format version {version!r} (by ratecheck "
+                             f"{meta.get('versions', {}).get('ratecheck', '?') if isinstance(meta.get('versions'), dict) else '?'}); "
+                             f"this ratecheck reads format version(s) {', '.join(map(str, READABLE_VERSIONS))}: {what}")
         data = npz_path.read_bytes()
         if hashlib.sha256(data).hexdigest() != meta.get("npz_sha256"):
             raise ValueError(f"{npz_path} does not match the checksum in {meta_path}: the result is "
@@ -153,13 +241,20 @@ class SimulationResult:
         with np.load(io.BytesIO(data)) as z:
             arrays = {k: z[k] for k in z.files}
         metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metric/")}
+        missing = [k for k in ("problem", "optimizer", "seed", "steps", "replicates", "block_size", "message",
+                               "elapsed") if k not in meta]
+        missing += [k for k in ("checkpoints", "x", "diverged", "diverged_step") if k not in arrays]
+        if missing:
+            raise ValueError(f"{directory} is not a complete ratecheck result (no {', '.join(missing)}); "
+                             f"rerun the simulation")
         return cls(problem=meta["problem"], optimizer=meta["optimizer"], seed=meta["seed"],
                    steps=meta["steps"], replicates=meta["replicates"], block_size=meta["block_size"],
                    checkpoints=arrays["checkpoints"], metrics=metrics, x=arrays["x"],
                    output_x=arrays.get("output_x"), diverged=arrays["diverged"],
                    diverged_step=arrays["diverged_step"], message=meta["message"],
                    elapsed=meta["elapsed"], constants=meta.get("constants", {}),
-                   versions=meta.get("versions", {}))
+                   versions=meta.get("versions", {}), dtype=meta.get("dtype", "float64"),
+                   provenance=meta.get("provenance", {}))
 
 
 def _jsonable(obj):

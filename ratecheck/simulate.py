@@ -61,9 +61,36 @@ Divergence
 A replicate whose iterate becomes non-finite is marked diverged at that step, its
 iterate is frozen at NaN and its later metrics are NaN; the others go on. The result
 reports ``diverged`` and ``diverged_step`` per replicate.
+
+Resumable runs
+--------------
+With ``snapshot=DIR`` the steps run in *segments* and, between two segments, a resumable
+snapshot is written to ``DIR`` (:mod:`ratecheck.snapshot`) at most once every ``snapshot_every``
+seconds of wall time (default 60 s). The driver sizes each segment from the measured speed so
+that it lasts about ``snapshot_every`` (the first is 64 steps, and a segment grows at most 16-fold
+over the previous one), so the number of snapshots, and the extra work of starting segments, is
+capped by wall time, not by the step count; nothing is added inside the steps. A snapshot may fall
+between two metric checkpoints: it carries the checkpoint index, so where the run stops does not
+matter. With ``resume=True`` a snapshot found in ``DIR`` is checked (configuration, seed, ratecheck
+and NumPy versions: ``ValueError`` if they differ) and the run continues from it; the result is
+bit-identical to an uninterrupted run for every engine and number of workers. A snapshot is left in
+``DIR`` when the run ends (:func:`ratecheck.snapshot.remove` deletes it; ``ratecheck run`` does
+so once the result is saved).
+
+Precision
+---------
+``dtype="float64"`` (the default) computes everything in double precision. ``dtype="float32"``
+stores the start point, the iterates, the optimizer's state and the output average in single
+precision and hands the optimizer single-precision gradients (rounded from the problem's), so
+its update is float32 arithmetic; metrics are computed and recorded in float64 from those float32
+points. It runs on the reference engine only and is recorded in the result (``result.dtype``) and
+flagged in its ``summary()``; an overflow of float32 (|x| > 3.4e38) is a divergence.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
 
 import numpy as np
@@ -72,12 +99,26 @@ from . import _engine
 from . import _validate as V
 from . import parallel
 from .optimizers.base import Optimizer
-from .result import SimulationResult
+from .result import SimulationResult, _jsonable, git_state, utc_now
 
-__all__ = ["simulate", "log_checkpoints", "metric_names", "DEFAULT_BLOCK_SIZE", "ENGINES"]
+__all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size",
+           "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS", "MAX_STEPS"]
 
 DEFAULT_BLOCK_SIZE = 256
 ENGINES = ("auto", "reference", "numpy", "numba")
+DTYPES = ("float64", "float32")
+#: default minimum wall time, in seconds, between two resumable snapshots
+SNAPSHOT_EVERY = 60.0
+#: steps of the first segment of a run that writes snapshots (later ones are sized by speed)
+FIRST_SEGMENT = 64
+#: a segment is at most this many times longer than the one before it
+SEGMENT_GROWTH = 16
+#: most checkpoints a grid may have (a grid is held in memory, one row of metrics per checkpoint)
+MAX_CHECKPOINTS = 10**6
+#: most steps a run may have (10^15 steps would take years at any speed: a larger value is a mistake)
+MAX_STEPS = 10**15
+#: arrays of shape (replicates, dim) a simulation may hold at once (state, scratch, output, buffers)
+_ARRAYS_PER_ROW = 16
 #: ``engine="auto"`` compiles a kernel (seconds, the first time) only for runs at least this big,
 #: in replicate·coordinate·steps
 NUMBA_MIN_WORK = 2 * 10**7
@@ -88,7 +129,7 @@ PARALLEL_MIN_WORK = 10**7
 def log_checkpoints(steps: int, n: int = 40) -> np.ndarray:
     """About ``n`` distinct log-spaced integers from 1 to ``steps`` inclusive."""
     steps = V.integer("steps", steps, low=1)
-    n = V.integer("n_checkpoints", n, low=1)
+    n = V.integer("n_checkpoints", n, low=1, high=MAX_CHECKPOINTS)
     grid = np.unique(np.round(np.geomspace(1, steps, max(n, 1))).astype(np.int64))
     return np.union1d(grid, [steps]).astype(np.int64)
 
@@ -96,19 +137,36 @@ def log_checkpoints(steps: int, n: int = 40) -> np.ndarray:
 def _checkpoint_grid(checkpoints, steps, n_checkpoints) -> np.ndarray:
     if checkpoints is None:
         return log_checkpoints(steps, n_checkpoints)
-    arr = np.asarray(checkpoints)
-    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"checkpoints must be a non-empty list of integer steps, got {checkpoints!r}")
+    try:
+        arr = np.asarray(checkpoints)
+    except (TypeError, ValueError, OverflowError):
+        arr = np.asarray([])
+    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or arr.size > MAX_CHECKPOINTS:
+        raise ValueError(f"checkpoints must be a non-empty list of at most {MAX_CHECKPOINTS} integer steps, "
+                         f"got {_short(checkpoints)}")
     if np.any(np.diff(arr) <= 0) or arr[0] < 1 or arr[-1] > steps:
         raise ValueError(f"checkpoints must be strictly increasing integers in [1, steps={steps}]")
     return arr.astype(np.int64)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _x0_array(problem, x0, replicates: int, dim: int) -> np.ndarray:
     if x0 is None:
         init = getattr(problem, "initial_point", None)
         x0 = init() if callable(init) else np.zeros(dim)
-    arr = np.asarray(x0, dtype=np.float64)
+    try:
+        raw = np.asarray(x0)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"x0 must be an array of real numbers of shape ({dim},) or ({replicates}, {dim}), "
+                        f"got {_short(x0)} ({err})") from None
+    if raw.dtype.kind not in "biuf" or raw.dtype.kind == "b":
+        raise TypeError(f"x0 must be an array of real numbers of shape ({dim},) or ({replicates}, {dim}), "
+                        f"got dtype {raw.dtype}")
+    arr = raw.astype(np.float64, copy=False)
     if arr.shape == (dim,):
         arr = np.broadcast_to(arr, (replicates, dim))
     if arr.shape != (replicates, dim):
@@ -124,6 +182,35 @@ def _check_problem(problem) -> int:
         raise TypeError(f"problem must have dim, value, grad and stochastic_grad(x, rng); "
                         f"{type(problem).__name__} lacks {', '.join(missing)}")
     return V.integer("problem.dim", problem.dim, low=1)
+
+
+def memory_limit() -> int:
+    """Bytes a simulation may plan to hold: ``$RATECHECK_MAX_BYTES``, else 3/4 of physical memory."""
+    env = os.environ.get("RATECHECK_MAX_BYTES")
+    if env:
+        try:
+            return V.integer("RATECHECK_MAX_BYTES", int(env), low=1)
+        except ValueError:
+            raise ValueError(f"RATECHECK_MAX_BYTES must be a positive integer (bytes), got {env!r}") from None
+    try:
+        return int(0.75 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 16 * 2**30
+
+
+def memory_estimate(replicates: int, dim: int, n_checkpoints: int, n_metrics: int) -> int:
+    """Bytes a simulation holds, roughly: its (replicates, dim) arrays and its recorded metrics."""
+    return 8 * int(replicates) * (_ARRAYS_PER_ROW * int(dim) + int(n_checkpoints) * max(int(n_metrics), 1))
+
+
+def check_size(replicates: int, dim: int, n_checkpoints: int, n_metrics: int) -> None:
+    """Refuse (``ValueError``), before anything is allocated, a run that would not fit in memory."""
+    need, limit = memory_estimate(replicates, dim, n_checkpoints, n_metrics), memory_limit()
+    if need > limit:
+        raise ValueError(f"replicates={replicates} x dim={dim} with {n_checkpoints} checkpoints of {n_metrics} "
+                         f"metrics needs about {need / 2**30:.3g} GiB, more than the {limit / 2**30:.3g} GiB "
+                         f"allowed (3/4 of this machine's memory, or $RATECHECK_MAX_BYTES): reduce replicates, "
+                         f"dim or n_checkpoints")
 
 
 def _constants(problem) -> dict:
@@ -151,7 +238,8 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
 def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed,
              x0=None, checkpoints=None, n_checkpoints: int = 40, running: bool = True,
              certificate: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
-             workers=1, engine: str = "auto") -> SimulationResult:
+             workers=1, engine: str = "auto", dtype: str = "float64", snapshot=None,
+             snapshot_every: float = SNAPSHOT_EVERY, resume: bool = False) -> SimulationResult:
     """Simulate ``replicates`` independent runs of ``optimizer`` on ``problem``.
 
     Parameters
@@ -183,6 +271,14 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     engine : {"auto", "reference", "numpy", "numba"}
         How the steps are computed; every engine gives the same bits (see the module
         docstring). ``"numpy"`` and ``"numba"`` raise ``ValueError`` where they do not apply.
+    dtype : {"float64", "float32"}
+        Precision of the iterates and optimizer state (see *Precision* in the module docstring).
+    snapshot : path, optional
+        Directory for resumable snapshots (see *Resumable runs*); none are written by default.
+    snapshot_every : float
+        Minimum wall time in seconds between two snapshots (0: after every segment).
+    resume : bool
+        Continue from the snapshot in ``snapshot`` if there is one (checked against this call).
 
     Returns
     -------
@@ -192,23 +288,39 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         raise TypeError(f"optimizer must be a ratecheck Optimizer (see ratecheck.optimizers.make), "
                         f"got {type(optimizer).__name__}")
     dim = _check_problem(problem)
-    steps = V.integer("steps", steps, low=1)
+    steps = V.integer("steps", steps, low=1, high=MAX_STEPS)
     replicates = V.integer("replicates", replicates, low=1)
     block_size = V.integer("block_size", block_size, low=1)
+    dtype = V.choice("dtype", dtype, DTYPES)
+    if not isinstance(running, bool):
+        raise TypeError(f"running must be True or False, got {_short(running)}")
+    if certificate is not None and not isinstance(certificate, bool):
+        raise TypeError(f"certificate must be True, False or None, got {_short(certificate)}")
+    if not isinstance(resume, bool):
+        raise TypeError(f"resume must be True or False, got {_short(resume)}")
+    snapshot_every = V.real("snapshot_every", snapshot_every, low=0.0)
+    if resume and snapshot is None:
+        raise ValueError("resume=True needs snapshot=DIR, the directory holding the snapshot")
     if isinstance(seed, np.random.SeedSequence):
         # a fresh copy: spawning from the caller's object would change it
         seq = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
     else:
         seq = np.random.SeedSequence(V.integer("seed", seed, low=0))
     grid = _checkpoint_grid(checkpoints, steps, n_checkpoints)
-    x0 = _x0_array(problem, x0, replicates, dim)
     tracks_output = optimizer.output != "iterate"
     certificate = tracks_output if certificate is None else bool(certificate)
     if certificate and not tracks_output:
         raise ValueError(f"certificate=True needs an optimizer that outputs an average or EMA; "
                          f"{optimizer.name} outputs its iterate")
+    check_size(replicates, dim, grid.size, len(metric_names(problem, optimizer, running=running,
+                                                             certificate=certificate)))
+    x0_given = x0 is not None
+    x0 = _x0_array(problem, x0, replicates, dim)
+    if dtype == "float32" and x0.size and np.abs(x0).max() > np.finfo(np.float32).max:
+        raise ValueError(f"x0 has entries beyond float32's range (|x| <= {np.finfo(np.float32).max:.4g}); "
+                         f"use dtype='float64' or a smaller start")
     engine = _choose_engine(engine, problem, optimizer, work=replicates * dim * steps, running=running,
-                            certificate=certificate)
+                            certificate=certificate, dtype=dtype)
 
     n_blocks = -(-replicates // block_size)
     noise_root, opt_root = seq.spawn(2)
@@ -219,21 +331,52 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     n_parts = parallel.resolve_workers(workers, limit=n_blocks if rowwise and not small else 1)
     # contiguous runs of whole blocks, as even as possible
     bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
-    tasks = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        rows = slice(lo * block_size, min(hi * block_size, replicates))
-        tasks.append(_engine.Task(problem=problem, optimizer=optimizer, steps=steps, grid=grid,
-                                  running=running, certificate=certificate, block_size=block_size,
-                                  x0=x0[rows], noise_seqs=noise_seqs[lo:hi], opt_seqs=opt_seqs[lo:hi],
-                                  engine=engine))
+    spans = [(slice(lo * block_size, min(hi * block_size, replicates)), slice(lo, hi))
+             for lo, hi in zip(bounds[:-1], bounds[1:])]
 
+    def tasks(start: _engine.Carry | None, stop: int) -> list:
+        return [_engine.Task(problem=problem, optimizer=optimizer, steps=steps, grid=grid, running=running,
+                             certificate=certificate, block_size=block_size, x0=x0[rows],
+                             noise_seqs=noise_seqs[blocks], opt_seqs=opt_seqs[blocks], engine=engine,
+                             start=None if start is None else start.take(rows, blocks), stop=stop, dtype=dtype)
+                for rows, blocks in spans]
+
+    def run(batch: list) -> list:
+        if len(batch) == 1:
+            return [_engine.run_task(batch[0])]
+        return list(parallel.executor(len(batch)).map(_engine.run_task, batch))
+
+    config = {"running": running, "certificate": certificate, "n_checkpoints": int(grid.size),
+              "x0": "given" if x0_given else "problem default",
+              "x0_sha256": hashlib.sha256(x0.tobytes()).hexdigest()}
+    prov = {"started": utc_now(), "engine": engine, "workers": n_parts, "dtype": dtype, "git": git_state(),
+            "config": config, "sessions": []}
+    session = {"from_step": 0, "started": prov["started"], "engine": engine, "workers": n_parts}
+    spent = 0.0           # compute time of earlier sessions (from a snapshot)
     start = time.perf_counter()
-    if len(tasks) == 1:
-        parts = [_engine.run_task(tasks[0])]
+    if snapshot is None:
+        parts = run(tasks(None, steps))
     else:
-        pool = parallel.executor(len(tasks))
-        parts = list(pool.map(_engine.run_task, tasks))
-    elapsed = time.perf_counter() - start
+        from . import snapshot as _snapshot
+        fp = fingerprint(problem, optimizer, steps=steps, replicates=replicates, seed=seq, block_size=block_size,
+                         grid=grid, running=running, certificate=certificate, dtype=dtype, x0=x0)
+        carry = None
+        if resume:
+            snap = _snapshot.read(snapshot, fp)
+            if snap is not None:
+                carry = snap.carry
+                old = snap.meta.get("provenance", {})
+                prov["started"] = old.get("started", prov["started"])
+                prov["sessions"] = list(old.get("sessions", []))
+                spent = float(old.get("elapsed", 0.0))
+                session["from_step"] = carry.t
+        parts = _segments(run, tasks, carry, steps, snapshot_every,
+                          lambda c: _snapshot.save(snapshot, c, fingerprint=fp, steps=steps, provenance={
+                              **prov, "elapsed": spent + time.perf_counter() - start,
+                              "sessions": prov["sessions"] + [{**session, "to_step": c.t, "ended": utc_now()}]}))
+    elapsed = spent + time.perf_counter() - start
+    prov["finished"] = utc_now()
+    prov["sessions"] = prov["sessions"] + [{**session, "to_step": steps, "ended": prov["finished"]}]
 
     records = {name: np.concatenate([p.records[name] for p in parts], axis=1) for name in parts[0].records}
     alive = np.concatenate([p.alive for p in parts])
@@ -244,19 +387,63 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     n_div = int((~alive).sum())
     message = "all replicates finite" if n_div == 0 else \
         f"{n_div} of {replicates} replicates diverged (first at step {int(diverged_step[~alive].min())})"
+    if dtype != "float64":
+        message += f" ({dtype} arithmetic)"
     return SimulationResult(
         problem=_describe(problem), optimizer=optimizer.describe(), seed=_seed_record(seq),
         steps=steps, replicates=replicates, block_size=block_size, checkpoints=grid,
         metrics=records, x=x, output_x=output_x,
         diverged=~alive, diverged_step=diverged_step, message=message, elapsed=elapsed,
-        constants=_json_constants(problem))
+        constants=_json_constants(problem), dtype=dtype, provenance=prov)
 
 
-def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, certificate: bool) -> str:
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+def _segments(run, tasks, carry, steps: int, every: float, save) -> list:
+    """Run the steps after ``carry`` (None: from 0) in segments, saving a snapshot between two segments
+    when ``every`` seconds have passed since the last one; return the final parts."""
+    t = 0 if carry is None else carry.t
+    length = FIRST_SEGMENT
+    last_save = time.monotonic()
+    while True:
+        stop = min(steps, t + length)
+        began = time.perf_counter()
+        out = run(tasks(carry, stop))
+        if stop >= steps:
+            return out
+        took = max(time.perf_counter() - began, 1e-6)
+        carry = _engine.Carry.join(out)
+        if time.monotonic() - last_save >= every:
+            save(carry)
+            last_save = time.monotonic()
+        # the next segment lasts about `every` seconds at the speed just measured (at least one step)
+        length = int(min(max(1, (stop - t) * max(every, 0.01) / took), SEGMENT_GROWTH * (stop - t)))
+        t = stop
+
+
+def fingerprint(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed, block_size: int,
+                grid: np.ndarray, running: bool, certificate: bool, dtype: str, x0: np.ndarray) -> dict:
+    """What determines a simulation's bits (compared before resuming from a snapshot), JSON-able.
+
+    The engine and the number of workers are not part of it: they never change a result.
+    A user-defined problem is known by its class name and dim only.
+    """
+    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    fp = {"problem": _describe(problem), "optimizer": optimizer.describe(), "steps": steps,
+          "replicates": replicates, "seed": _seed_record(seq), "block_size": block_size,
+          "checkpoints": [int(t) for t in grid], "running": running, "certificate": certificate,
+          "dtype": dtype, "x0_sha256": hashlib.sha256(np.ascontiguousarray(x0, dtype=np.float64).tobytes()).hexdigest()}
+    return json.loads(json.dumps(_jsonable(fp)))
+
+
+def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, certificate: bool,
+                   dtype: str = "float64") -> str:
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {_short(engine)}")
     if engine == "reference":
         return engine
+    if dtype != "float64":
+        if engine != "auto":
+            raise ValueError(f"dtype={dtype!r} runs on the reference engine only; use engine='reference' or 'auto'")
+        return "reference"
     batch = getattr(problem, "_batch_kind", None)
     fast = callable(batch) and batch() is not None
     if engine == "numpy":

@@ -26,6 +26,13 @@ existing Dask distributed cluster (``scheduler="tcp://host:8786"``, or the envir
 ``RATECHECK_SCHEDULER``; needs ``pip install 'ratecheck[dask]'``), which is how a sweep
 outgrows one machine. Workers only compute; this process saves each result as it arrives,
 so the workers need no shared file system.
+
+Resumable cells: with an output directory (and no Dask scheduler), each cell being computed writes
+a resumable snapshot into ``OUT/<cell key>/`` at most every ``snapshot_every`` seconds (see
+:mod:`ratecheck.snapshot`); it is deleted once the cell's result is saved. ``resume=True``
+continues every unfinished cell from its snapshot, bit-identical to an uninterrupted run, after
+checking all of them first: a snapshot of another configuration or version is refused
+(``ValueError``) before anything runs. Without ``resume`` an unfinished cell starts over.
 """
 from __future__ import annotations
 
@@ -39,6 +46,7 @@ from pathlib import Path
 
 from . import optimizers as _optimizers
 from . import problems as _problems
+from . import snapshot as _snapshot
 from .result import SimulationResult
 
 __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key", "SCHEDULER_ENV"]
@@ -47,6 +55,8 @@ __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key", "SCHEDULER_ENV
 SCHEDULER_ENV = "RATECHECK_SCHEDULER"
 
 AXIS_KINDS = ("problem.", "optimizer.", "optimizer[", "tag.")
+#: most cells an experiment may have (each is validated, then simulated)
+MAX_CELLS = 10_000
 SPECIAL_AXES = ("horizon", "seed")
 
 
@@ -134,6 +144,12 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
     """The cells of a grid, validated (every problem and optimizer is built once here)."""
     sweep = _check_axes(sweep or {}, where)
     axes = list(sweep)
+    n_cells = len(optimizer_configs)
+    for axis in axes:
+        n_cells *= len(sweep[axis])
+    if n_cells > MAX_CELLS:
+        raise ValueError(f"{where}: [sweep] makes {n_cells} cells ({len(optimizer_configs)} optimizer(s) x "
+                         f"{' x '.join(str(len(sweep[a])) for a in axes)} values); at most {MAX_CELLS} are allowed")
     cells = []
     for combo in itertools.product(*(sweep[a] for a in axes)):
         values = []
@@ -199,39 +215,87 @@ def _load_if_done(cell: Cell, directory: Path):
         if meta.get("cell") != cell.config():
             return None
         return SimulationResult.load(directory)
-    except (ValueError, OSError, KeyError):
+    except (ValueError, OSError, KeyError, AttributeError, TypeError):
         return None
 
 
-def _simulate_cell(cell: Cell) -> SimulationResult:
-    """The simulation of one cell (what a worker runs; no files)."""
-    from .simulate import simulate
+def _cell_kwargs(cell: Cell) -> dict:
     run = cell.run
+    kw = dict(steps=run["steps"], replicates=run["replicates"], seed=run["seed"],
+              n_checkpoints=run.get("n_checkpoints", 40), running=run.get("running", True))
+    for key in ("block_size", "dtype"):
+        if key in run:
+            kw[key] = run[key]
+    return kw
+
+
+def _simulate_cell(cell: Cell, snapshot=None, snapshot_every: float | None = None,
+                   resume: bool = False) -> SimulationResult:
+    """The simulation of one cell (what a worker runs; only its snapshots are written, if asked)."""
+    from .simulate import SNAPSHOT_EVERY, simulate
+    extra = {} if snapshot is None else {
+        "snapshot": snapshot, "resume": resume,
+        "snapshot_every": SNAPSHOT_EVERY if snapshot_every is None else snapshot_every}
     return simulate(_problems.from_config(_tuplify(cell.problem_config)),
-                    _optimizers.from_config(cell.optimizer_config),
-                    steps=run["steps"], replicates=run["replicates"], seed=run["seed"],
-                    n_checkpoints=run.get("n_checkpoints", 40), running=run.get("running", True),
-                    **({"block_size": run["block_size"]} if "block_size" in run else {}))
+                    _optimizers.from_config(cell.optimizer_config), **_cell_kwargs(cell), **extra)
+
+
+def _cell_fingerprint(cell: Cell) -> dict:
+    """The fingerprint :func:`ratecheck.simulate` will give this cell's run (to check a snapshot first)."""
+    import numpy as np
+
+    from .simulate import DEFAULT_BLOCK_SIZE, _x0_array, fingerprint, log_checkpoints
+    problem = _problems.from_config(_tuplify(cell.problem_config))
+    opt = _optimizers.from_config(cell.optimizer_config)
+    kw = _cell_kwargs(cell)
+    return fingerprint(problem, opt, steps=kw["steps"], replicates=kw["replicates"],
+                       seed=np.random.SeedSequence(kw["seed"]), block_size=kw.get("block_size", DEFAULT_BLOCK_SIZE),
+                       grid=log_checkpoints(kw["steps"], kw["n_checkpoints"]), running=kw["running"],
+                       certificate=opt.output != "iterate", dtype=kw.get("dtype", "float64"),
+                       x0=_x0_array(problem, None, kw["replicates"], problem.dim))
+
+
+def check_resumable(cells: list, out) -> dict:
+    """``{cell key: step}`` of the cells under ``out`` that have a snapshot to resume from.
+
+    Raises ``ValueError`` (naming the cell, what differs and what to do) if one belongs to another
+    configuration or version, or is damaged; nothing is written.
+    """
+    found = {}
+    for cell in cells:
+        directory = Path(out) / cell.key
+        if not _snapshot.exists(directory) or _load_if_done(cell, directory) is not None:
+            continue
+        snap = _snapshot.read(directory, _cell_fingerprint(cell))
+        if snap is not None:
+            found[cell.key] = snap.t
+    return found
 
 
 def _save(cell: Cell, res: SimulationResult, out: Path | None) -> None:
     if out is not None:
-        res.save(Path(out) / cell.key, extra_meta={"cell": cell.config(), "label": cell.label})
+        directory = Path(out) / cell.key
+        res.save(directory, extra_meta={"cell": cell.config(), "label": cell.label})
+        _snapshot.remove(directory)     # only after the result is safely in place
 
 
-def run_cell(cell: Cell, out: Path | None = None, *, reuse: bool = True) -> SimulationResult:
+def run_cell(cell: Cell, out: Path | None = None, *, reuse: bool = True, resume: bool = False,
+             snapshot_every: float | None = None) -> SimulationResult:
     """Simulate one cell (or load it if ``out`` holds a finished copy) and save it to ``out``."""
     if out is not None and reuse:
         done = _load_if_done(cell, Path(out) / cell.key)
         if done is not None:
             return done
-    res = _simulate_cell(cell)
+    directory = None if out is None else Path(out) / cell.key
+    if directory is not None:
+        _snapshot.clean_temporaries(directory)
+    res = _simulate_cell(cell, directory, snapshot_every, resume)
     _save(cell, res, out)
     return res
 
 
 def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True, progress=None,
-              workers=None, scheduler=None) -> list:
+              workers=None, scheduler=None, resume: bool = False, snapshot_every: float | None = None) -> list:
     """Run cells, saving each as it completes; returns their results in the order of ``cells``.
 
     Parameters
@@ -249,10 +313,18 @@ def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True,
         A Dask distributed scheduler address (or a client) to run the cells on instead; default
         the environment variable ``RATECHECK_SCHEDULER``.
 
-    The results are bit-identical however the cells are run.
+    resume : bool
+        Continue unfinished cells from their snapshots under ``out`` (all are checked first:
+        ``ValueError`` if one is foreign or damaged). Without it they start over.
+    snapshot_every : float, optional
+        Minimum seconds between two snapshots of a cell (default ``simulate.SNAPSHOT_EVERY``).
+
+    The results are bit-identical however the cells are run, and however often they were resumed.
     """
     from . import parallel
     cells = list(cells)
+    if resume and out is not None:
+        check_resumable(cells, out)
     results: list = [None] * len(cells)
     finished = 0
 
@@ -272,19 +344,30 @@ def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True,
             finish(i, done, save=False)
         else:
             todo.append(i)
+        if done is not None:   # what a run killed right after saving it may have left beside it
+            _snapshot.remove(Path(out) / cell.key)
+            _snapshot.clean_temporaries(Path(out) / cell.key)
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
     if scheduler is not None and todo:
         _run_on_dask(scheduler, [cells[i] for i in todo], lambda j, res: finish(todo[j], res))
         return results
+
+    def snap_args(i: int) -> tuple:
+        if out is None:
+            return None, snapshot_every, False
+        directory = Path(out) / cells[i].key
+        _snapshot.clean_temporaries(directory)
+        return directory, snapshot_every, resume
+
     n = parallel.resolve_workers("auto" if workers is None else workers, limit=len(todo))
     if n <= 1:
         for i in todo:
-            finish(i, _simulate_cell(cells[i]))
+            finish(i, _simulate_cell(cells[i], *snap_args(i)))
         return results
     from concurrent.futures import FIRST_COMPLETED, wait
     pool = parallel.executor(n)
-    futures = {pool.submit(_simulate_cell, cells[i]): i for i in todo}
+    futures = {pool.submit(_simulate_cell, cells[i], *snap_args(i)): i for i in todo}
     try:
         pending = set(futures)
         while pending:

@@ -191,3 +191,16 @@ def test_bad_advantage_claims_are_refused(table, match):
     base.update(table)
     with pytest.raises(ValueError, match=match):
         parse_claims([{k: v for k, v in base.items() if v is not None}], ("A", "B"), "test")
+
+
+def test_a_sweep_claim_reads_only_horizons_past_min_steps():
+    # one run per horizon; with min_steps only the long horizons are read, and fewer than 3 is inconclusive
+    sgd = {"name": "sgd", "lr": {"schedule": "horizon_sqrt", "lr": 0.1}}
+    cells, results, _ = _cells_and_results(QUAD, sgd, {"replicates": 16, "seed": 0, "n_checkpoints": 10},
+                                           {"horizon": [100, 200, 400, 800, 1600]})
+    base = {"kind": "upper_bound", "metric": "avg_grad_norm_sq", "theory": None, "expected": -0.5,
+            "expected_source": "bound"}
+    v = evaluate(_claim(**base, min_steps=400), cells, results)
+    assert v.cells == tuple(c.key for c in cells[2:]) and v.fit.n_points == 3
+    v = evaluate(_claim(**base, min_steps=800), cells, results)
+    assert v.verdict == "inconclusive" and "2 of 5 horizons" in v.reason

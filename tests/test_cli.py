@@ -138,3 +138,89 @@ def test_sweep_axis_must_apply(tmp_path, capsys):
     assert main(["run", str(exp), "--out", str(tmp_path / "o")]) == 2
     assert "does not apply" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------ resumable runs (issue 6)
+def _killed_run(tmp_path, monkeypatch, text=GOOD):
+    """A run stopped right after its first snapshot (in-process: the snapshot writer raises)."""
+    import importlib
+
+    from ratecheck import snapshot as snap
+    S = importlib.import_module("ratecheck.simulate")
+    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    real = snap.save
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    def save(*a, **k):
+        real(*a, **k)
+        raise Stop
+    monkeypatch.setattr(snap, "save", save)
+    exp = tmp_path / "tiny.toml"
+    exp.write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", str(exp), "--out", str(out), "--snapshot-every", "0", "--workers", "1"]) == 130
+    monkeypatch.setattr(snap, "save", real)
+    return exp, out
+
+
+def test_resume_continues_and_never_recomputes_a_finished_result(tmp_path, monkeypatch, capsys):
+    exp, out = _killed_run(tmp_path, monkeypatch)
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1].startswith("ratecheck: interrupted") and "--resume" in err
+    assert (out / "adam" / "snapshot.json").exists() and not (out / "adam" / "result.json").exists()
+    assert main(["run", str(exp), "--out", str(out), "--resume"]) == 0
+    assert "resuming adam from step 5" in capsys.readouterr().err
+    fresh = tmp_path / "fresh"
+    assert main(["run", str(exp), "--out", str(fresh)]) == 0
+    from test_bits import digest
+    from ratecheck.result import SimulationResult
+    for cell in ("adam", "Adam_paper"):
+        assert digest(SimulationResult.load(out / cell)) == digest(SimulationResult.load(fresh / cell))
+        assert not (out / cell / "snapshot.json").exists()
+    stamp = (out / "adam" / "result.npz").stat().st_mtime_ns
+    assert main(["run", str(exp), "--out", str(out), "--resume"]) == 0
+    assert (out / "adam" / "result.npz").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (["--seed", "2"], "seed.entropy: 1 in the snapshot, 2 now"),
+    (["--dtype", "float32"], "dtype: 'float64' in the snapshot, 'float32' now"),
+])
+def test_resume_refuses_a_snapshot_of_another_run_and_writes_nothing(tmp_path, monkeypatch, capsys, change, fragment):
+    exp, out = _killed_run(tmp_path, monkeypatch)
+    capsys.readouterr()
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert main(["run", str(exp), "--out", str(out), "--resume", *change]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ratecheck: error: cannot resume from") and err.count("\n") == 1, err
+    assert fragment in err and "without --resume" in err
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    # without --resume the run starts over
+    assert main(["run", str(exp), "--out", str(out), *change]) == 0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--seed", "-1"], "--seed: must be an integer >= 0"),
+    (["--snapshot-every", "nan"], "--snapshot-every: must be a number of seconds"),
+    (["--workers", "0"], "--workers: must be 'auto' or an integer"),
+    (["--dtype", "float16"], "--dtype: invalid choice"),
+])
+def test_bad_run_options_exit_2_with_one_line(tmp_path, capsys, argv, fragment):
+    exp = tmp_path / "tiny.toml"
+    exp.write_text(GOOD)
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(exp), "--out", str(tmp_path / "out"), *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    exp = tmp_path / "tiny.toml"
+    exp.write_text(GOOD)
+    (tmp_path / "f").write_text("x")
+    assert main(["run", str(exp), "--out", str(tmp_path / "f" / "sub")]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err

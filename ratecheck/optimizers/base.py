@@ -169,7 +169,10 @@ class Optimizer:
             rng = BlockRNG.single(rng)
         y = self.query(new, rng)
         g = grad(y.copy()) if callable(grad) else grad
-        g = np.asarray(g, dtype=np.float64)
+        g = np.asarray(g)
+        if g.dtype.kind not in "biuf":
+            raise TypeError(f"gradient must be an array of real numbers, got dtype {g.dtype}")
+        g = g.astype(np.float64, copy=False)
         if g.shape != new.x.shape:
             raise ValueError(f"gradient must have shape {new.x.shape}, got {g.shape}")
         self.update(new, g)

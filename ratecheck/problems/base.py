@@ -39,6 +39,8 @@ from .noise import Noise, make_noise
 __all__ = ["Problem"]
 
 CONSTANTS = ("L", "mu", "G", "H", "sigma2", "f_star", "x_star")
+#: largest dim a problem accepts (its parameter vectors are allocated when it is built)
+MAX_DIM = 10**6
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +70,7 @@ class Problem:
 
     # -------------------------------------------------------------------- set-up
     def __post_init__(self):
-        self._set("dim", V.integer("dim", self.dim, low=1))
+        self._set("dim", V.integer("dim", self.dim, low=1, high=MAX_DIM))
         self._set("noise", make_noise(self.noise, self.dim))
         if self.scales is not None:
             self._set("scales", V.vector("scales", self.scales, self.dim, positive_entries=True))
@@ -127,6 +129,9 @@ class Problem:
     def stochastic_grad(self, x: np.ndarray, rng: np.random.Generator, t: int | None = None) -> np.ndarray:
         """Unbiased stochastic gradient at ``x``; ``t`` (the query count, from 1) for online problems."""
         x = V.points("x", x, self.dim)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)), "
+                            f"got {type(rng).__name__}")
         if self.scales is None:
             g = self._oracle(x, rng, t)
         else:

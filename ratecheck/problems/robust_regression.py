@@ -56,6 +56,10 @@ import numpy as np
 from .. import _validate as V
 from .base import Problem
 
+#: largest dim (the constants need the eigenvalues of the dim x dim matrix AᵀA) and data size
+MAX_DIM = 2048
+MAX_ENTRIES = 2 * 10**7
+
 #: max |rho'''| = 1/2 + 3 sqrt(2)/8, attained at r = ±(2 − √2)
 RHO3_MAX = 0.5 + 3.0 * math.sqrt(2.0) / 8.0
 #: max |rho'| = 1/sqrt(2), attained at r = ±√2
@@ -77,8 +81,10 @@ class RobustRegression(Problem):
     rowwise: ClassVar[bool] = False   # z @ A.T: BLAS rounds a row differently with the row count
 
     def _setup(self):
+        # the data matrix (samples x dim) and an eigendecomposition of dim x dim are built here
+        V.integer("dim", self.dim, low=1, high=MAX_DIM)
         n = 2 * self.dim if self.samples is None else self.samples
-        self._set("samples", V.integer("samples", n, low=1))
+        self._set("samples", V.integer("samples", n, low=1, high=MAX_ENTRIES // self.dim))
         self._set("data_seed", V.integer("data_seed", self.data_seed, low=0))
         seq_a, seq_x = np.random.SeedSequence(self.data_seed).spawn(2)
         A = np.random.Generator(np.random.PCG64(seq_a)).standard_normal((self.samples, self.dim))
