@@ -51,6 +51,14 @@ _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", 
          "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max"}
 
 
+#: keys that change how a claim is judged, and what their ``note`` must say
+_NOTE_REQUIRED = {
+    "tolerance": "saying why (e.g. deterministic run, measured local slopes)",
+    "correction": "deriving its order q (where the T^-q term comes from)",
+    "eps_max": "saying why the larger thresholds are outside the asymptotic regime",
+}
+
+
 @dataclass(frozen=True)
 class Claim:
     """One checkable statement about an experiment (see the module docstring)."""
@@ -163,9 +171,6 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             kw["threshold_power"] = V.positive(f"{at}: threshold_power", kw.get("threshold_power", 1.0))
             if "eps_max" in kw:
                 kw["eps_max"] = V.positive(f"{at}: eps_max", kw["eps_max"])
-                if not kw.get("note"):
-                    raise ValueError(f"{at}: 'eps_max' needs a 'note' saying why the larger thresholds are "
-                                     f"outside the asymptotic regime")
         elif "eps_max" in kw:
             raise ValueError(f"{at}: 'eps_max' belongs to hitting_sweep claims only")
         if needs_prediction and "theory" not in kw and "expected" not in kw:
@@ -197,17 +202,14 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             kw["min_steps"] = V.integer(f"{at}: min_steps", kw["min_steps"], low=0)
         if "tolerance" in kw:
             kw["tolerance"] = V.nonnegative(f"{at}: tolerance", kw["tolerance"])
-            if not kw.get("note"):
-                raise ValueError(f"{at}: a 'tolerance' needs a 'note' saying why (e.g. deterministic run, "
-                                 f"measured local slopes)")
         if "correction" in kw:
             kw["correction"] = V.positive(f"{at}: correction", kw["correction"])
             if kind not in ("horizon_rate", "upper_bound", "hitting_sweep"):
                 raise ValueError(f"{at}: 'correction' applies to fits across horizons or thresholds "
                                  f"(horizon_rate, upper_bound over horizons, hitting_sweep), not to {kind}")
-            if not kw.get("note"):
-                raise ValueError(f"{at}: a 'correction' needs a 'note' deriving its order q (where the "
-                                 f"T^-q term comes from)")
+        for key, why in _NOTE_REQUIRED.items():
+            if key in kw and not kw.get("note"):
+                raise ValueError(f"{at}: '{key}' needs a 'note' {why}")
         for key in ("expected", "rtol", "above", "below"):
             if key in kw:
                 kw[key] = V.real(f"{at}: {key}", kw[key])
