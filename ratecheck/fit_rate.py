@@ -804,19 +804,15 @@ def fit_horizon_sweep(horizons, values_per_horizon, *, center: str = "mean", met
             notes.append(_slope_story(drift, s12, slope_tol, bool(_slopes(xv, y, "ols") < 0)))
     else:
         notes.append(f"fewer than {2 * _MIN_HALF} horizons: the local slopes were not checked")
-    base = dict(window=(float(Tv[0]), float(Tv[-1])), method=method, center=center, ci_method=ci_method,
-                confidence=confidence, n_boot=n_boot, n_replicates=int(sum(s.size for s in samples)),
-                n_diverged=n_div, n_points=int(Tv.size), asymptotic=asym, reason=reason,
-                local_slopes=local, drift=drift, drift_ci=drift_ci)
+    base = _sweep_base(Tv, samples, n_div, method=method, center=center, ci_method=ci_method,
+                       confidence=confidence, n_boot=n_boot, asymptotic=asym, reason=reason,
+                       local_slopes=local, drift=drift, drift_ci=drift_ci)
     if asym is False:
         return RateFit(exponent=math.nan, ci=(math.nan, math.nan), intercept=math.nan,
                        message=_message(notes, n_div, total), **base)
     slope, intercept = _line(xv, y, method)
 
-    def statistic(*resampled, axis=-1):
-        # BCa's jackknife resamples one horizon at a time: broadcast the others' centers
-        centers = np.broadcast_arrays(*[_center(s, center, axis=axis) for s in resampled])
-        return _slopes(xv, _log(np.stack(centers)), method)
+    statistic = _sweep_statistic(center, lambda logc: _slopes(xv, logc, method))
 
     batch = max(1, _BATCH_ELEMENTS // max(1, base["n_replicates"]))
     lo, hi, note = _scipy_ci(tuple(samples), statistic, theta=slope, n_boot=n_boot, confidence=confidence,
@@ -877,6 +873,21 @@ def _corrected_slopes(u, y, q, *, grid: int = 241, iters: int = 48):
     return p[:, 0].reshape(tail), r[:, 0].reshape(tail), boundary.reshape(tail)
 
 
+def _sweep_base(Tv, samples, n_div, **fields) -> dict:
+    """The RateFit fields every fit across horizons shares."""
+    return dict(window=(float(Tv[0]), float(Tv[-1])), n_replicates=int(sum(s.size for s in samples)),
+                n_diverged=n_div, n_points=int(Tv.size), **fields)
+
+
+def _sweep_statistic(center, slope_of_log_centers):
+    """Bootstrap statistic of a sweep: the slope of the log centers, one resampled sample per horizon."""
+    def statistic(*resampled, axis=-1):
+        # BCa's jackknife resamples one horizon at a time: broadcast the others' centers
+        centers = np.broadcast_arrays(*[_center(s, center, axis=axis) for s in resampled])
+        return slope_of_log_centers(_log(np.stack(centers)))
+    return statistic
+
+
 def _corrected_sweep(Tv, xv, y, samples, q, *, center, method, n_boot, confidence, rng, ci_method, n_div,
                      total) -> RateFit:
     """fit_horizon_sweep with a relative O(T^-q) correction (see its docstring)."""
@@ -891,9 +902,8 @@ def _corrected_sweep(Tv, xv, y, samples, q, *, center, method, n_boot, confidenc
     local = ((float(np.exp(xv[left].mean())), float(s1)), (float(np.exp(xv[right].mean())), float(s2)))
     plain, _ = _line(xv, y, "ols")
     p, r, edge = (float(v) for v in _corrected_slopes(xv, y, q))
-    base = dict(window=(float(Tv[0]), float(Tv[-1])), method=method, center=center, ci_method=ci_method,
-                confidence=confidence, n_boot=n_boot, n_replicates=int(sum(s.size for s in samples)),
-                n_diverged=n_div, n_points=int(Tv.size), local_slopes=local, drift=float(d))
+    base = _sweep_base(Tv, samples, n_div, method=method, center=center, ci_method=ci_method,
+                       confidence=confidence, n_boot=n_boot, local_slopes=local, drift=float(d))
     r_last = r * math.exp(-q * (xv[-1] - xv[0]))
     story = (f"fitted with a relative O(T^-{q:g}) correction: relative correction {r:+.3g} at "
              f"T = {Tv[0]:g}, {r_last:+.3g} at T = {Tv[-1]:g}; pure power-law slope {plain:.4g}, local "
@@ -908,9 +918,7 @@ def _corrected_sweep(Tv, xv, y, samples, q, *, center, method, n_boot, confidenc
     z = np.exp(-q * (xv - xv[0]))
     _, intercept = _line(xv, y - np.log1p(r * z), "ols")
 
-    def statistic(*resampled, axis=-1):
-        centers = np.broadcast_arrays(*[_center(s, center, axis=axis) for s in resampled])
-        return _corrected_slopes(xv, _log(np.stack(centers)), q)[0]
+    statistic = _sweep_statistic(center, lambda logc: _corrected_slopes(xv, logc, q)[0])
 
     batch = max(1, _BATCH_ELEMENTS // (max(1, base["n_replicates"]) * 8))
     lo, hi, note = _scipy_ci(tuple(samples), statistic, theta=p, n_boot=n_boot, confidence=confidence,
