@@ -142,6 +142,7 @@ class Task:
     start: "Carry | None" = None   # continue from this carry (None: from step 0)
     stop: int | None = None        # last step of this segment (None: ``steps``)
     dtype: str = "float64"         # "float32": iterates and optimizer state stored in float32
+    threads: int = 1               # numba engine: threads that split each block's rows (same bits)
 
     @property
     def last(self) -> int:

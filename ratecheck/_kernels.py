@@ -1,7 +1,8 @@
 r"""Compiled kernels for the ``numba`` engine (private; needs ``pip install 'ratecheck[fast]'``).
 
 One kernel, :func:`_chunk`, runs a chunk of steps of a supported (problem, optimizer) pair for
-every replicate of a part: for each replicate, for each step, for each coordinate, it does the
+the replicates (rows) r0 .. r1−1 of a block (rows are independent, so threads may split a block's
+rows: ``Task.threads``): for each replicate, for each step, for each coordinate, it does the
 floating-point operations that the NumPy code does, element by element and in the same order
 (IEEE arithmetic and ``sqrt`` are correctly rounded, so the same operations on the same inputs
 give the same bits; ``math.sin`` is the C library's, as NumPy's is on the platforms tested by
@@ -22,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -175,22 +177,23 @@ def _grad(code, x, p0, p1, c0, c1, scaled, sj):
     return _g(code, x, p0, p1, c0, c1)
 
 
-def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-           lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):  # pragma: no cover - typed by _overload_steps
+def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi,
+           GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):  # pragma: no cover - see _overload_steps
     raise NotImplementedError("compiled only, through _chunk")
 
 
 @_jit
 def _chunk(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-           lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):
+           lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):
     # the codes and flags become compile-time constants: each combination is compiled (and cached)
     # once, with its dead branches removed, which makes it about ten times faster
     return _steps(literally(okind), literally(gcode), literally(rkind), literally(flags), t0, n, x, A0, A1,
-                  A2, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP)
+                  A2, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep,
+                  tile, r0, r1, TP)
 
 
 def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-                    lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):
+                    lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):
     from numba.core import types
     if not all(isinstance(a, types.IntegerLiteral) for a in (okind, gcode, rkind, flags)):
         return None
@@ -198,15 +201,11 @@ def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R,
 
 
 #: one coordinate j of replicate i at step k (with ek, p0, p1, sj, loj, hij set); pasted into both
-#: loop nests of ``_STEPS_SRC`` (an inlined function would cost a reference count per call)
+#: loop nests of ``_STEPS_SRC`` (an inlined function would cost a reference count per call). The
+#: ``#@`` lines cut it into three sections (query point; exact gradients; update and output),
+#: which run as one loop over the coordinates, or as three (see ``_make_steps``, *split*)
 _ELEM_SRC = """
 xi = x[i, j]
-gx = 0.0
-if running:
-    gx = _grad(gcode_, xi, p0, p1, gc0, gc1, scaled, sj)
-    GX[k, i, j] = gx
-    if keep_x:
-        X[k, i, j] = xi
 # ---- query point
 y = xi
 delta = 0.0
@@ -217,8 +216,20 @@ if is_clipped:
     if box:
         y = _clip(y, loj, hij)
     A2[i, j] = y
-# ---- stochastic gradient at y
+#@grad ---- exact gradients at x (running metrics) and at y
+gx = 0.0
+if running:
+    gx = _grad(gcode_, xi, p0, p1, gc0, gc1, scaled, sj)
+    GX[k, i, j] = gx
+    if keep_x:
+        X[k, i, j] = xi
 ge = 0.0
+if not (r_random or r_two_point):
+    if reuse_gx:
+        ge = gx
+    else:
+        ge = _grad(gcode_, y, p0, p1, ek, gc1, scaled, sj)
+#@update ---- stochastic gradient at y
 if r_random:
     g = R[k, i, j]
 elif r_two_point:                       # two-point oracle from the uniform draw u
@@ -226,10 +237,6 @@ elif r_two_point:                       # two-point oracle from the uniform draw
     if scaled:
         g = g * sj
 else:
-    if reuse_gx:
-        ge = gx
-    else:
-        ge = _grad(gcode_, y, p0, p1, ek, gc1, scaled, sj)
     g = ge
     if r_additive:
         g = g + R[k, i, j]
@@ -338,16 +345,16 @@ if has_output:
 
 _STEPS_SRC = """
 def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-         lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, TP):
+         lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):
     rows, dim = x.shape
     # scalars in locals: stores to the state arrays then cannot alias them, which lets the
     # compiler keep them in registers and vectorize the loops
     fp0, fp1, fp2, fp3, fp4 = FP[0], FP[1], FP[2], FP[3], FP[4]
     {VIEWS}
     tp0, tp1, tp2 = TP[0], TP[1], TP[2]
-    # tiles of rows whose state stays in cache while the tile runs all n steps
-    for i0 in range(0, rows, tile):
-        i1 = min(i0 + tile, rows)
+    # tiles of rows r0 .. r1−1 whose state stays in cache while the tile runs all n steps
+    for i0 in range(r0, r1, tile):
+        i1 = min(i0 + tile, r1)
         for k in range(n):
             ek = ec0[k]
             sc0, sc1, sc2 = SC[k, 0], SC[k, 1], SC[k, 2]
@@ -371,7 +378,7 @@ def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0,
 
 
 _LOOP_DIM1 = """
-# dim == 1: one flat loop over the replicates of the tile, consecutive in memory
+# dim == 1: flat loops over the replicates of the tile, consecutive in memory
 j = 0
 p0 = P[0, 0]
 p1 = P[1, 0]
@@ -380,6 +387,9 @@ loj = lo[0] if box else 0.0
 hij = hi[0] if box else 0.0
 base = k * rows
 {VIEWS}
+{BODIES}
+"""
+_BODY_DIM1 = """
 for ii in range(i1 - i0):
 {ELEM4}
 """
@@ -387,6 +397,9 @@ for ii in range(i1 - i0):
 _LOOP_DIM = """
 for i in range(i0, i1):
 {VIEWS}
+{BODIES}
+"""
+_BODY_DIM = """
     for j in range(dim):
         p0 = P[0, j]
         p1 = P[1, j]
@@ -395,6 +408,29 @@ for i in range(i0, i1):
         hij = hi[j] if box else 0.0
 {ELEM8}
 """
+
+
+def _bodies(b: dict) -> list[str]:
+    """The element code as the loops over coordinates (or replicates, dim 1) that run it.
+
+    One loop, unless *split*: the gradient of ``cosine_well``/``nonsmooth_well`` calls the C
+    library's ``sin`` (not vectorized: SVML rounds differently), which keeps the compiler from
+    vectorizing a loop that contains it. Split, the query point, the ``sin`` calls and the update
+    run as three loops, the first and last vectorized, passing δ and ∇F(y) through two scratch
+    vectors (DL, GE). Each number is computed by the same operations either way: the same bits.
+    """
+    query, grad, update = re.split(r"^#@.*\n", _ELEM_SRC, flags=re.M)
+    if not b["split"]:
+        return [query + grad + update]
+    use_ge = not (b["r_random"] or b["r_two_point"])
+    reload = "xi = x[i, j]\n" + ("y = A2[i, j]\n" if b["is_clipped"] else "y = xi\n")
+    out = []
+    if b["is_clipped"]:           # otherwise y = x: no query point to compute
+        out.append(query + "DL[i, j] = delta\n")
+    out.append(reload + grad + ("GE[i, j] = ge\n" if use_ge else ""))
+    out.append(reload + ("delta = DL[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
+               + ("ge = GE[i, j]\n" if use_ge else "ge = 0.0\n") + update)
+    return out
 
 
 #: the arrays the element code indexes (flat views of them when dim == 1)
@@ -432,20 +468,28 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             "mean": b["has_output"], "gbar": b["cert"], "DIFF": b["cert"]}
     per_step = ("R", "S", "GX", "X", "DIFF")
     live = [a for a in _ARRAYS if used[a]]
+    b["split"] = GCODE in (COS, NONSMOOTH)
+    bodies = _bodies(b)
+    scratch = ("DL", "GE") if b["split"] else ()
     if b["dim1"]:
-        elem = re.sub(r"\b(\w+)\[k, i, (?:j|0)\]", r"\1_t[ii]", _ELEM_SRC)
-        elem = re.sub(r"\b(\w+)\[i, j\]", r"\1_t[ii]", elem)
+        def flat(elem):
+            elem = re.sub(r"\b(\w+)\[k, i, (?:j|0)\]", r"\1_t[ii]", elem)
+            return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_t[ii]", elem), 4)
         tile_views = "\n".join(f"{a}_t = {a}_f[base + i0:base + i1]" if a in per_step else f"{a}_t = {a}_f[i0:i1]"
                                 for a in live)
-        loop = _LOOP_DIM1.replace("{VIEWS}", tile_views).replace("{ELEM4}", _indent(elem, 4))
+        loop = _LOOP_DIM1.replace("{VIEWS}", tile_views).replace(
+            "{BODIES}", "".join(_BODY_DIM1.replace("{ELEM4}", flat(e)) for e in bodies))
         views = "".join(f"    {a}_f = {a}.reshape({a}.size)\n" for a in live)
+        views += "".join(f"    {a}_t = np.empty(tile)\n" for a in scratch)
     else:
-        elem = _ELEM_SRC.replace("S[k, i, 0]", "S_r[0]")
-        elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
-        elem = re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem)
+        def row(elem):
+            elem = elem.replace("S[k, i, 0]", "S_r[0]")
+            elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
+            return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem), 8)
         row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
-        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace("{ELEM8}", _indent(elem, 8))
-        views = ""
+        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace(
+            "{BODIES}", "".join(_BODY_DIM.replace("{ELEM8}", row(e)) for e in bodies))
+        views = "".join(f"    {a}_r = np.empty(dim)\n" for a in scratch)
     src = _STEPS_SRC.replace("{LOOP}", _indent(loop, 12)).replace("    {VIEWS}\n", views)
     # the flags become the literals True/False: Python's compiler drops the dead branches, so
     # each combination compiles only its own code
@@ -513,6 +557,21 @@ def _call_chunk(*args) -> None:
         if tuple(getattr(a, "literal_value", None) for a in sig[:4]) == key:
             _ENTRY[key] = cres.entry_point
             break
+
+
+#: fewest rows a thread gets (below, the hand-over costs more than the rows)
+MIN_THREAD_ROWS = 16
+
+
+def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP) -> None:
+    """``_call_chunk`` on rows 0 .. w−1 of a block, split across ``threads`` threads of ``pool``."""
+    key = args[:4]
+    if pool is None or key not in _ENTRY or w < 2 * MIN_THREAD_ROWS:   # the first call compiles
+        _call_chunk(*args, 0, w, TP)
+        return
+    n = min(threads, w // MIN_THREAD_ROWS)
+    bounds = [round(i * w / n) for i in range(n + 1)]
+    list(pool.map(lambda r: _ENTRY[key](*args, r[0], r[1], TP), zip(bounds[:-1], bounds[1:])))
 
 
 def _fixed(optimizer, state, code):
@@ -623,6 +682,9 @@ def run(task: _engine.Task):
 
     t = task.first + 1                      # the next step
     next_k = 0 if task.start is None else task.start.next_k
+    # rows are independent: threads may split a block's rows without changing a bit
+    pool = ThreadPoolExecutor(task.threads, thread_name_prefix="ratecheck-rows") \
+        if task.threads > 1 and rows >= 2 * MIN_THREAD_ROWS else None
     chunks = prefetch.chunks()
     try:
         for n_chunk, blocks in chunks:
@@ -635,11 +697,12 @@ def run(task: _engine.Task):
                 for sl, (R, S) in zip(slices, blocks):
                     w = sl.stop - sl.start
                     GX, X, DIFF = (_view(f, n, w, dim, dummy3) for f in (GXf, Xf, DIFFf))
-                    _call_chunk(code, gcode, rkind, flags, t, n, state.x[sl], rows_of(A0, sl), rows_of(A1, sl),
-                                rows_of(A2, sl), FP, SC, R[k0:k0 + n] if R is not None else dummy3,
-                                S[k0:k0 + n] if S is not None else dummy3, P, gc0, gc1, ec0, s, lo, hi, GX, X,
-                                rows_of(mean, sl), rows_of(gbar, sl), DIFF, AW, book.alive[sl],
-                                book.diverged_step[sl], tile, TP)
+                    args = (code, gcode, rkind, flags, t, n, state.x[sl], rows_of(A0, sl), rows_of(A1, sl),
+                            rows_of(A2, sl), FP, SC, R[k0:k0 + n] if R is not None else dummy3,
+                            S[k0:k0 + n] if S is not None else dummy3, P, gc0, gc1, ec0, s, lo, hi, GX, X,
+                            rows_of(mean, sl), rows_of(gbar, sl), DIFF, AW, book.alive[sl],
+                            book.diverged_step[sl], tile)
+                    _rows_in_threads(pool, task.threads, args, w, TP)
                     if task.running:
                         gn = _engine.sqnorm(GX.reshape(n * w, dim)).reshape(n, w)
                         _running_recurrence(book.run_min[sl], book.run_sum[sl], gn)
@@ -657,4 +720,6 @@ def run(task: _engine.Task):
                     next_k += 1
     finally:
         chunks.close()
+        if pool is not None:
+            pool.shutdown()
     return _engine.finish(task, t - 1, next_k, state, output, book, prefetch.all_noise_gens, prefetch.all_opt_gens)

@@ -62,6 +62,14 @@ def resolve_workers(workers, limit: int | None = None) -> int:
     return n
 
 
+def threads_per_part(workers, n_parts: int) -> int:
+    """Threads each of ``n_parts`` processes may use: the cores that ``workers="auto"`` leaves over
+    (1 for an explicit count of workers, and inside a worker process)."""
+    if workers != "auto" or _IN_WORKER:
+        return 1
+    return max(1, cpu_count() // n_parts)
+
+
 def _mark_worker(main_pid: int | None = None) -> None:
     global _IN_WORKER
     _IN_WORKER = True

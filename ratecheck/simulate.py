@@ -329,6 +329,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     rowwise = bool(getattr(problem, "rowwise", False))
     small = workers == "auto" and replicates * dim * steps < PARALLEL_MIN_WORK
     n_parts = parallel.resolve_workers(workers, limit=n_blocks if rowwise and not small else 1)
+    threads = 1 if small or not rowwise else parallel.threads_per_part(workers, n_parts)
     # contiguous runs of whole blocks, as even as possible
     bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
     spans = [(slice(lo * block_size, min(hi * block_size, replicates)), slice(lo, hi))
@@ -338,7 +339,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         return [_engine.Task(problem=problem, optimizer=optimizer, steps=steps, grid=grid, running=running,
                              certificate=certificate, block_size=block_size, x0=x0[rows],
                              noise_seqs=noise_seqs[blocks], opt_seqs=opt_seqs[blocks], engine=engine,
-                             start=None if start is None else start.take(rows, blocks), stop=stop, dtype=dtype)
+                             start=None if start is None else start.take(rows, blocks), stop=stop, dtype=dtype,
+                             threads=threads)
                 for rows, blocks in spans]
 
     def run(batch: list) -> list:

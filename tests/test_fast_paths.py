@@ -119,6 +119,31 @@ def test_numba_engine_reproduces_the_recorded_bits(name):
     assert digest(run_case(name, engine="numba")) == rec["cases"][name]
 
 
+@pytest.mark.parametrize("name", NUMBA_CASES)
+def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
+    pytest.importorskip("numba")
+    from ratecheck import _kernels, parallel
+    import importlib
+    sim = importlib.import_module("ratecheck.simulate")
+    problem, opt, kw = cases()[name]
+    kw = {**kw, "replicates": 70, "block_size": 70}      # one block, split into rows 0-22, 23-46, 47-69
+    one = rc.simulate(problem, opt, engine="numba", workers=1, **kw)
+    calls = []
+
+    class Pool(_kernels.ThreadPoolExecutor):
+        def map(self, fn, *iterables):
+            parts = list(zip(*iterables))
+            calls.append(len(parts))
+            return super().map(fn, *zip(*parts))
+    monkeypatch.setattr(_kernels, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 3)
+    monkeypatch.setattr(sim, "PARALLEL_MIN_WORK", 0)
+    threaded = rc.simulate(problem, opt, engine="numba", workers="auto", **kw)
+    assert calls and set(calls) == {3}
+    assert digest(threaded) == digest(one)
+    np.testing.assert_array_equal(threaded.x.view(np.uint64), one.x.view(np.uint64))
+
+
 def test_numba_engine_divergence_matches_the_reference_to_the_nan():
     pytest.importorskip("numba")
     p = P.make("quadratic", dim=4, kappa=10.0)                 # L = 1: SGD with lr = 2.5 blows up...
