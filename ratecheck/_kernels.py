@@ -24,6 +24,7 @@ import math
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
@@ -559,19 +560,44 @@ def _call_chunk(*args) -> None:
             break
 
 
-#: fewest rows a thread gets (below, the hand-over costs more than the rows)
+#: fewest rows a thread is handed at a time (below, the hand-over costs more than the rows)
 MIN_THREAD_ROWS = 16
+#: pieces of a block per thread: the threads take them as they finish, so that a thread slowed
+#: down (by the noise thread, which shares the cores) does not keep the others waiting
+PIECES_PER_THREAD = 8
 
 
-def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP) -> None:
-    """``_call_chunk`` on rows 0 .. w−1 of a block, split across ``threads`` threads of ``pool``."""
+def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP, after) -> None:
+    """``_call_chunk`` then ``after`` on rows 0 .. w−1 of a block, in pieces shared by ``threads``
+    threads of ``pool``."""
     key = args[:4]
     if pool is None or key not in _ENTRY or w < 2 * MIN_THREAD_ROWS:   # the first call compiles
         _call_chunk(*args, 0, w, TP)
+        after(0, w)
         return
-    n = min(threads, w // MIN_THREAD_ROWS)
+    n = min(threads * PIECES_PER_THREAD, w // MIN_THREAD_ROWS)
     bounds = [round(i * w / n) for i in range(n + 1)]
-    list(pool.map(lambda r: _ENTRY[key](*args, r[0], r[1], TP), zip(bounds[:-1], bounds[1:])))
+
+    def piece(r0, r1):
+        _ENTRY[key](*args, r0, r1, TP)
+        after(r0, r1)
+    list(pool.map(piece, bounds[:-1], bounds[1:]))
+
+
+def _after(GX, X, DIFF, AW, OMA, book, sl, running, keep_x, cert, problem, consts, output, r0, r1) -> None:
+    """The reductions over coordinates of rows r0 .. r1−1 of block ``sl`` after a chunk (NumPy's:
+    their summation order is NumPy's; a row's sum does not depend on the rows around it)."""
+    rows = slice(sl.start + r0, sl.start + r1)
+    if running:
+        G = GX[:, r0:r1]
+        _running_recurrence(book.run_min[rows], book.run_sum[rows], np.einsum("kij,kij->ki", G, G))
+        if keep_x:   # rowwise problems only (see unsupported)
+            n, w, dim = X[:, r0:r1].shape
+            vals = problem.value(X[:, r0:r1].reshape(n * w, dim)).reshape(n, w)
+            _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
+    if cert:
+        D = DIFF[:, r0:r1]
+        _spread_recurrence(output.spread[rows], np.einsum("kij,kij->ki", D, D), AW, OMA)
 
 
 def _fixed(optimizer, state, code):
@@ -694,6 +720,7 @@ def run(task: _engine.Task):
                 SC = _scalars(optimizer, code, t, n)
                 ec0 = np.array([problem.gradient_at(t + k) for k in range(n)]) if online else np.full(n, gc0)
                 AW = np.array([optimizer.output_weight(t + k) for k in range(n)]) if out_kind else np.zeros(1)
+                OMA = np.array([1.0 - a for a in AW])
                 for sl, (R, S) in zip(slices, blocks):
                     w = sl.stop - sl.start
                     GX, X, DIFF = (_view(f, n, w, dim, dummy3) for f in (GXf, Xf, DIFFf))
@@ -702,16 +729,8 @@ def run(task: _engine.Task):
                             S[k0:k0 + n] if S is not None else dummy3, P, gc0, gc1, ec0, s, lo, hi, GX, X,
                             rows_of(mean, sl), rows_of(gbar, sl), DIFF, AW, book.alive[sl],
                             book.diverged_step[sl], tile)
-                    _rows_in_threads(pool, task.threads, args, w, TP)
-                    if task.running:
-                        gn = _engine.sqnorm(GX.reshape(n * w, dim)).reshape(n, w)
-                        _running_recurrence(book.run_min[sl], book.run_sum[sl], gn)
-                        if keep_x:   # rowwise problems only (see unsupported)
-                            vals = problem.value(X.reshape(n * w, dim)).reshape(n, w)
-                            _min_recurrence(book.run_min_gap[sl], vals - consts["f_star"])
-                    if cert:
-                        ss = _engine.sqnorm(DIFF.reshape(n * w, dim)).reshape(n, w)
-                        _spread_recurrence(output.spread[sl], ss, AW, np.array([1.0 - a for a in AW]))
+                    _rows_in_threads(pool, task.threads, args, w, TP, partial(
+                        _after, GX, X, DIFF, AW, OMA, book, sl, task.running, keep_x, cert, problem, consts, output))
                 state.t += n
                 t += n
                 k0 += n

@@ -112,7 +112,9 @@ def _engine_for(w: Workload, engine: str, workers) -> tuple[str, str]:
                             certificate=bool(w.certificate))
     n_blocks = -(-w.replicates // DEFAULT_BLOCK_SIZE)
     n = parallel.resolve_workers(workers, limit=n_blocks if problem.rowwise else 1)
-    return chosen, f"ratecheck ({chosen} engine, {n} process{'es' if n > 1 else ''})"
+    threads = parallel.threads_per_part(workers, n) if chosen == "numba" and problem.rowwise else 1
+    label = f"ratecheck ({chosen} engine, {n} process{'es' if n > 1 else ''}"
+    return chosen, label + (f" × {threads} threads)" if threads > 1 else ")")
 
 
 def _split_block_size(w: Workload, cores: int) -> int | None:

@@ -126,7 +126,7 @@ def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
     import importlib
     sim = importlib.import_module("ratecheck.simulate")
     problem, opt, kw = cases()[name]
-    kw = {**kw, "replicates": 70, "block_size": 70}      # one block, split into rows 0-22, 23-46, 47-69
+    kw = {**kw, "replicates": 70, "block_size": 70}      # one block, in pieces of 17 or 18 rows
     one = rc.simulate(problem, opt, engine="numba", workers=1, **kw)
     calls = []
 
@@ -139,9 +139,24 @@ def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
     monkeypatch.setattr(parallel, "cpu_count", lambda: 3)
     monkeypatch.setattr(sim, "PARALLEL_MIN_WORK", 0)
     threaded = rc.simulate(problem, opt, engine="numba", workers="auto", **kw)
-    assert calls and set(calls) == {3}
+    assert calls and set(calls) == {4}
     assert digest(threaded) == digest(one)
     np.testing.assert_array_equal(threaded.x.view(np.uint64), one.x.view(np.uint64))
+
+
+def test_compiled_gaussian_fill_gives_the_reference_engines_bits(monkeypatch):
+    pytest.importorskip("numba")
+    from ratecheck import _normal
+    fills = []
+    run = _normal._run
+    monkeypatch.setattr(_normal, "_run", lambda bg, flat, counts: (fills.append(flat.size), run(bg, flat, counts)))
+    p = P.make("quadratic", dim=50, noise={"kind": "gaussian", "sigma": 0.5}, scales=[1.5] * 50)
+    kw = dict(steps=300, replicates=40, seed=3, block_size=16)   # blocks of 16, 16 and 8 rows
+    ref = rc.simulate(p, O.make("adam"), engine="reference", **kw)
+    assert not fills                                  # a step's draw (at most 800 numbers) is NumPy's
+    for engine in ("numpy", "numba"):
+        assert digest(rc.simulate(p, O.make("adam"), engine=engine, **kw)) == digest(ref), engine
+    assert fills                                      # chunks of steps of a block: the compiled fill
 
 
 def test_numba_engine_divergence_matches_the_reference_to_the_nan():
