@@ -19,9 +19,11 @@ certificate where it asks for it):
 Times exclude compilation and start-up (JIT compilation, kernel loading, worker start-up): each
 implementation first runs a few steps, then the timed run; ``--repeat N`` keeps the best of N.
 Throughput counts replicate·coordinate·steps per second. *noise only* is the time to draw the
-same random numbers alone with NumPy (the same generators and blocks as ratecheck, one thread
-per block up to the number of cores): the ceiling for a noisy problem under ratecheck's
-reproducibility contract, since each block's numbers come from one sequential stream.
+same random numbers alone (the same generators and blocks as ratecheck, one thread per block up
+to the number of cores), with NumPy's methods and, for Gaussian noise, with ratecheck's own fill
+(:mod:`ratecheck._normal`, NumPy's algorithm compiled: the same numbers, several times faster):
+the ceiling for a noisy problem under ratecheck's reproducibility contract, since each block's
+numbers come from one sequential stream.
 
 JAX, optax and torch are an optional extra (``pip install -e '.[bench]'``, with the CPU build
 of torch); when they are missing the benchmark says so and still measures ratecheck.
@@ -147,8 +149,22 @@ def noise_draws(w: Workload, steps: int, block_size: int | None = None) -> list[
     return out
 
 
-def noise_ceiling(w: Workload, steps: int, threads: int, block_size: int | None = None) -> float:
-    """Seconds to draw the workload's random numbers alone (block streams on ``threads`` threads)."""
+#: the two ways of drawing the noise alone: NumPy's own methods, and ratecheck's fill (Gaussian
+#: numbers through the compiled copy of NumPy's algorithm, :mod:`ratecheck._normal`: the same numbers)
+FILLS = {"numpy": "NumPy", "ratecheck": "ratecheck's fill"}
+
+
+def _compiled_fill_applies(w: Workload) -> bool:
+    from . import _normal
+    return any(m == "standard_normal" for m, _ in noise_draws(w, 1)) and \
+        _normal.supported(np.random.Generator(np.random.PCG64(0)))
+
+
+def noise_ceiling(w: Workload, steps: int, threads: int, block_size: int | None = None,
+                  fill: str = "numpy") -> float:
+    """Seconds to draw the workload's random numbers alone (block streams on ``threads`` threads),
+    with NumPy's methods or (``fill="ratecheck"``) the way the simulation draws them."""
+    from .problems.noise import standard_normal
     draws = noise_draws(w, steps, block_size)
     n_blocks = len(draws[0][1]) if draws else 0
     seqs = np.random.SeedSequence(w.seed).spawn(2)
@@ -158,11 +174,16 @@ def noise_ceiling(w: Workload, steps: int, threads: int, block_size: int | None 
     def block(b):
         buf = np.empty(chunk)
         for which, (method, counts) in enumerate(draws):
-            fill = getattr(gens[min(which, 1)][b], method)
+            gen = gens[min(which, 1)][b]
+            if fill == "ratecheck" and method == "standard_normal":
+                def draw(out, gen=gen):
+                    standard_normal(gen, out)
+            else:
+                draw = getattr(gen, method)
             left = counts[b]
             while left > 0:
                 n = min(chunk, left)
-                fill(out=buf[:n])
+                draw(out=buf[:n])
                 left -= n
 
     start = time.perf_counter()
@@ -572,12 +593,14 @@ def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto",
         run_ratecheck(w, min(steps, 50), workers=workers, engine=chosen)      # warm: kernels, workers
         t_rc = _best(lambda: run_ratecheck(w, steps, workers=workers, engine=chosen)[0], repeat)
         add(Row(key, label, t_rc, work))
-        say("  noise only")
-        t1 = _best(lambda: noise_ceiling(w, steps, 1), repeat)
-        tn = _best(lambda: noise_ceiling(w, steps, cores), repeat) if cores > 1 else t1
-        add(Row(key, "noise only, 1 thread", t1, work))
-        if tn != t1 and len(noise_draws(w, steps)[0][1]) > 1:
-            add(Row(key, f"noise only, {cores} threads", tn, work))
+        fills = ["numpy", "ratecheck"] if _compiled_fill_applies(w) else ["numpy"]
+        for fill in fills:
+            say(f"  noise only ({FILLS[fill]})")
+            t1 = _best(lambda: noise_ceiling(w, steps, 1, fill=fill), repeat)
+            add(Row(key, f"noise only ({FILLS[fill]}), 1 thread", t1, work))
+            if cores > 1 and len(noise_draws(w, steps)[0][1]) > 1:
+                tn = _best(lambda: noise_ceiling(w, steps, cores, fill=fill), repeat)
+                add(Row(key, f"noise only ({FILLS[fill]}), {cores} threads", tn, work))
         split = _split_block_size(w, cores)
         if split:
             # one block of the default size is one random stream on one core; a user with a wide problem and
@@ -587,8 +610,10 @@ def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto",
             run_ratecheck(w, min(steps, 50), workers=workers, engine=chosen, block_size=split)
             t_s = _best(lambda: run_ratecheck(w, steps, workers=workers, engine=chosen, block_size=split)[0], repeat)
             add(Row(key, label_s, t_s, work, block_size=split))
-            t_ns = _best(lambda: noise_ceiling(w, steps, cores, split), repeat)
-            add(Row(key, f"noise only, {cores} threads, block_size={split}", t_ns, work, block_size=split))
+            for fill in fills:
+                t_ns = _best(lambda: noise_ceiling(w, steps, cores, split, fill=fill), repeat)
+                add(Row(key, f"noise only ({FILLS[fill]}), {cores} threads, block_size={split}", t_ns, work,
+                        block_size=split))
         if jax_name:
             say(f"  {jax_name}")
             t = _best(lambda: run_jax(w, steps, grid), repeat)

@@ -45,8 +45,16 @@ def test_bench_prints_the_table_without_jax_and_torch(monkeypatch, capsys, tmp_p
     assert "| workload | implementation | time [s] | throughput [M/s] | time / ratecheck |" in out
     for k in ("W1", "W2", "W3", "W4"):
         assert f"| {k} | ratecheck (numpy engine" in out
-    assert out.count("| noise only, 1 thread |") == 4  # one table row per workload
+    assert out.count("| noise only (NumPy), 1 thread |") == 4  # one table row per workload
+    gaussian = [k for k in bench.WORKLOADS if bench._compiled_fill_applies(bench.WORKLOADS[k])]
+    assert gaussian == ["W1", "W3", "W4"] or not _normal_available()
+    assert out.count("| noise only (ratecheck's fill), 1 thread |") == len(gaussian)
     assert (tmp_path / "b.json").exists()
+
+
+def _normal_available() -> bool:
+    from ratecheck import _normal
+    return _normal.supported(np.random.Generator(np.random.PCG64(0)))
 
 
 def test_unknown_workload_is_refused(monkeypatch):
