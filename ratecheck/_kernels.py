@@ -564,7 +564,7 @@ def _call_chunk(*args) -> None:
 MIN_THREAD_ROWS = 16
 #: pieces of a block per thread: the threads take them as they finish, so that a thread slowed
 #: down (by the noise thread, which shares the cores) does not keep the others waiting
-PIECES_PER_THREAD = 8
+PIECES_PER_THREAD = 4
 
 
 def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP, after) -> None:

@@ -50,7 +50,12 @@ with ``numba`` installed: the steps run in a compiled kernel that does each elem
 floating-point operations in NumPy's order). ``engine="auto"`` picks the fastest that applies.
 
 ``workers`` splits the blocks of replicates across processes; each block keeps its own
-streams, so the result is bit-identical for any number of workers. Only problems whose rows
+streams, so the result is bit-identical for any number of workers. With ``workers="auto"`` the
+``"numba"`` engine also hands the rows of a block to threads, in pieces (the cores the processes
+leave over: with one block on two cores, one process and two threads); a row's arithmetic does
+not depend on the rows around it, so the bits do not change either. Gaussian noise is drawn by
+a compiled copy of NumPy's own algorithm (:mod:`ratecheck._normal`; the same numbers, checked
+against NumPy when first used) when numba is installed. Only problems whose rows
 are computed independently of each other are split (``rowwise``: every built-in family but
 ``robust_regression`` and ``l1``, whose BLAS products round a row differently depending on how
 many rows are multiplied together; a user-defined problem opts in with ``rowwise = True``);
@@ -266,8 +271,10 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         Replicates per random-number block (part of the reproducibility contract).
     workers : int or "auto"
         Processes to split the blocks of replicates across (``"auto"``: one per core, at most
-        one per block, for runs of at least ``PARALLEL_MIN_WORK`` replicate·coordinate·steps).
-        The result does not depend on it. Problems that are not ``rowwise`` run in one process.
+        one per block, for runs of at least ``PARALLEL_MIN_WORK`` replicate·coordinate·steps;
+        with the ``"numba"`` engine, each process also splits its blocks' rows across the cores
+        left over, in threads). The result does not depend on it. Problems that are not
+        ``rowwise`` run in one process.
     engine : {"auto", "reference", "numpy", "numba"}
         How the steps are computed; every engine gives the same bits (see the module
         docstring). ``"numpy"`` and ``"numba"`` raise ``ValueError`` where they do not apply.
