@@ -560,6 +560,8 @@ def _call_chunk(*args) -> None:
             break
 
 
+#: bytes of stored iterates whose values F(x) are computed at once (for the running min F − F*)
+VALUE_BYTES = 2 * 2**20
 #: fewest rows a thread is handed at a time (below, the hand-over costs more than the rows)
 MIN_THREAD_ROWS = 16
 #: pieces of a block per thread: the threads take them as they finish, so that a thread slowed
@@ -591,10 +593,13 @@ def _after(GX, X, DIFF, AW, OMA, book, sl, running, keep_x, cert, problem, const
     if running:
         G = GX[:, r0:r1]
         _running_recurrence(book.run_min[rows], book.run_sum[rows], np.einsum("kij,kij->ki", G, G))
-        if keep_x:   # rowwise problems only (see unsupported)
-            n, w, dim = X[:, r0:r1].shape
-            vals = problem.value(X[:, r0:r1].reshape(n * w, dim)).reshape(n, w)
-            _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
+        if keep_x:   # rowwise problems only (see unsupported); VALUE_BYTES of X at a time, so that
+            n, w, dim = X[:, r0:r1].shape      # the copies and temporaries do not grow with the chunk
+            step = max(1, VALUE_BYTES // (8 * w * dim))
+            for a in range(0, n, step):
+                b = min(n, a + step)
+                vals = problem.value(X[a:b, r0:r1].reshape((b - a) * w, dim)).reshape(b - a, w)
+                _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
     if cert:
         D = DIFF[:, r0:r1]
         _spread_recurrence(output.spread[rows], np.einsum("kij,kij->ki", D, D), AW, OMA)

@@ -138,6 +138,7 @@ def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
     monkeypatch.setattr(_kernels, "ThreadPoolExecutor", Pool)
     monkeypatch.setattr(parallel, "cpu_count", lambda: 3)
     monkeypatch.setattr(sim, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_kernels, "VALUE_BYTES", 1)      # F(x) for the running min F − F*: a step at a time
     threaded = rc.simulate(problem, opt, engine="numba", workers="auto", **kw)
     assert calls and set(calls) == {4}
     assert digest(threaded) == digest(one)
