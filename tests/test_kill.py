@@ -226,7 +226,11 @@ def test_ctrl_c_and_sigterm_stop_cleanly_then_resume(reference, capsys, sig, cod
     out = ref["root"] / f"signal{int(sig)}"
     proc = _start(_command(ref["exp"], out))      # the cells in worker processes
     _wait_marker(proc)
-    time.sleep(0.5 * ref["sim"])
+    # mid-simulation: once a cell has written its first snapshot (a fraction of the reference's
+    # time is no good: on a fresh clone it includes compiling the kernels, which later runs load)
+    deadline = time.monotonic() + 60
+    while not any(out.rglob("snapshot.json")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     if sig == signal.SIGINT:
         os.killpg(proc.pid, sig)        # a terminal's Ctrl-C reaches the whole process group
     else:
