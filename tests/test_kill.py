@@ -224,6 +224,7 @@ def test_sigkill_at_random_moments_then_resume(reference, capsys):
 def test_ctrl_c_and_sigterm_stop_cleanly_then_resume(reference, capsys, sig, code, words):
     ref = reference
     out = ref["root"] / f"signal{int(sig)}"
+    ours = signal.getsignal(sig)                  # an ignored signal would be inherited by the run
     proc = _start(_command(ref["exp"], out))      # the cells in worker processes
     _wait_marker(proc)
     # mid-simulation: once a cell has written its first snapshot (a fraction of the reference's
@@ -237,7 +238,7 @@ def test_ctrl_c_and_sigterm_stop_cleanly_then_resume(reference, capsys, sig, cod
         proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     _wait_group_gone(proc.pid)
-    assert proc.returncode == code, err.decode()
+    assert proc.returncode == code, f"{err.decode()}\n(this process's handler of {sig!r}: {ours!r})"
     last = err.decode().strip().splitlines()[-1]
     assert last.startswith(f"ratecheck: {words}") and "--resume" in last, err.decode()
     assert "Traceback" not in err.decode()
