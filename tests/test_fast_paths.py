@@ -6,6 +6,8 @@
 * The "numpy" and "numba" engines reproduce the "reference" engine (and the recorded hashes of
   tests/test_bits.py), including divergence and NaN-frozen replicates.
 """
+import importlib
+
 import numpy as np
 import pytest
 
@@ -123,7 +125,6 @@ def test_numba_engine_reproduces_the_recorded_bits(name):
 def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
     pytest.importorskip("numba")
     from ratecheck import _kernels, parallel
-    import importlib
     sim = importlib.import_module("ratecheck.simulate")
     problem, opt, kw = cases()[name]
     kw = {**kw, "replicates": 70, "block_size": 70}      # one block, in pieces of 17 or 18 rows

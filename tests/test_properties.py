@@ -20,7 +20,6 @@ import math
 import os
 import signal
 import tempfile
-import textwrap
 import warnings
 from pathlib import Path
 from unittest import mock
@@ -37,6 +36,7 @@ from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck.cli import main
 from ratecheck.result import SimulationResult
+from test_cli import GOOD
 
 USER_ERRORS = (ValueError, TypeError)
 #: seconds one example may take (a hang fails the test instead of stalling it)
@@ -184,30 +184,7 @@ def experiments(draw) -> dict:
     return data
 
 
-GOOD_TEXT = textwrap.dedent("""
-    description = "tiny"
-    [run]
-    steps = 40
-    replicates = 4
-    seed = 1
-    metric = "gap"
-    [problem]
-    family = "quadratic"
-    dim = 3
-    [problem.noise]
-    kind = "gaussian"
-    sigma = 0.1
-    [[optimizer]]
-    name = "adam"
-    lr = 0.05
-    [[optimizer]]
-    name = "adam"
-    label = "Adam paper"
-    convention = "paper"
-    lr = { schedule = "inv_sqrt", lr = 0.1 }
-    [sweep]
-    "optimizer.beta2" = [0.9, 0.99]
-""")
+GOOD_TEXT = GOOD + '[sweep]\n"optimizer.beta2" = [0.9, 0.99]\n'   # test_cli's experiment, swept
 
 file_bytes = st.one_of(
     experiments().map(lambda d: to_toml(d).encode("utf-8")),
