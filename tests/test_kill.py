@@ -78,9 +78,19 @@ def _wait_group_gone(pgid: int, timeout: float = 20.0) -> None:
     pytest.fail("processes of the killed run were still alive after 20 s")
 
 
+# A child inherits an ignored SIGINT (POSIX: a job started in the background of a non-interactive
+# shell runs with SIGINT ignored, and so does everything it starts, this test's run included). The run
+# rightly keeps an ignored SIGINT ignored, so the test execs it through a shim that puts SIGINT back
+# to its default first, as a terminal's foreground job has it.
+_SIGINT_DEFAULT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                   "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
+
+
 def _start(cmd) -> subprocess.Popen:
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
-                            start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
+    assert cmd[0] == sys.executable
+    return subprocess.Popen([sys.executable, "-c", _SIGINT_DEFAULT, *cmd[1:]], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=_env(), start_new_session=True,
+                            cwd=Path(__file__).resolve().parent.parent)
 
 
 def _wait_marker(proc: subprocess.Popen, timeout: float = 60.0) -> bytes:
@@ -219,13 +229,20 @@ def test_sigkill_at_random_moments_then_resume(reference, capsys):
     assert tally["snapshots only"] + tally["some results"] > 0, tally
 
 
-@pytest.mark.parametrize("sig, code, words", [(signal.SIGINT, 130, "interrupted"),
-                                              (signal.SIGTERM, 143, "terminated (SIGTERM)")])
-def test_ctrl_c_and_sigterm_stop_cleanly_then_resume(reference, capsys, sig, code, words):
+@pytest.mark.parametrize("sig, code, words, parent_ignores", [
+    (signal.SIGINT, 130, "interrupted", False),
+    (signal.SIGINT, 130, "interrupted", True),    # the suite itself started in the background of a script
+    (signal.SIGTERM, 143, "terminated (SIGTERM)", False)])
+def test_ctrl_c_and_sigterm_stop_cleanly_then_resume(reference, capsys, sig, code, words, parent_ignores):
     ref = reference
-    out = ref["root"] / f"signal{int(sig)}"
-    ours = signal.getsignal(sig)                  # an ignored signal would be inherited by the run
-    proc = _start(_command(ref["exp"], out))      # the cells in worker processes
+    out = ref["root"] / f"signal{int(sig)}{'-ignored' if parent_ignores else ''}"
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if parent_ignores else None
+    try:
+        ours = signal.getsignal(sig)
+        proc = _start(_command(ref["exp"], out))      # the cells in worker processes
+    finally:
+        if parent_ignores:
+            signal.signal(signal.SIGINT, before)
     _wait_marker(proc)
     # mid-simulation: once a cell has written its first snapshot (a fraction of the reference's
     # time is no good: on a fresh clone it includes compiling the kernels, which later runs load)
