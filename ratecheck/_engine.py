@@ -99,18 +99,36 @@ class Output:
             self.diff = np.empty_like(self.mean)
             if certificate:
                 self.gbar, self.spread = carry["gbar"], carry["spread"]
+                self.sums = {k: carry[k] for k in self.SUMS}
             return
         self.mean = x0.copy()
         self.diff = np.empty_like(x0)
         if certificate:
             self.gbar = problem.grad(x0)
             self.spread = np.zeros(x0.shape[0])
+            self.sums = {k: np.zeros(x0.shape[0]) for k in self.SUMS}
+
+    #: the sums over steps s = 1..t of the measures that Ahn & Cutkosky's theorems average over t
+    #: (E_{t~U[T]}): ‖Σ w ∇F(p)‖₂, ‖Σ w ∇F(p)‖₁, the weighted spread, and ‖∇F(output)‖₂
+    SUMS = ("sum_cert_grad_norm", "sum_cert_grad_l1", "sum_cert_spread", "sum_out_grad_norm")
 
     def carry(self) -> dict:
         out = {"mean": self.mean}
         if self.certificate:
-            out.update(gbar=self.gbar, spread=self.spread)
+            out.update(gbar=self.gbar, spread=self.spread, **self.sums)
         return out
+
+    def accumulate(self) -> None:
+        """Add this step's measures at the output point to the time sums (every step, not only checkpoints)."""
+        s = self.sums
+        s["sum_cert_grad_norm"] += np.sqrt(sqnorm(self.gbar))
+        s["sum_cert_grad_l1"] += np.abs(self.gbar).sum(axis=1)
+        s["sum_cert_spread"] += self.spread
+        s["sum_out_grad_norm"] += np.sqrt(sqnorm(self.problem.grad(self.mean)))
+
+    def averages(self, t: int) -> dict:
+        """The time averages over s = 1..t, as recorded metrics (``avg_`` + the measure's name)."""
+        return {"avg_" + k[4:]: v / t for k, v in self.sums.items()}
 
     def update(self, p: np.ndarray, t: int) -> None:
         a = self.opt.output_weight(t)
@@ -125,6 +143,8 @@ class Output:
             self.gbar += gp
         self.diff *= a
         self.mean += self.diff
+        if self.certificate:
+            self.accumulate()
 
 
 @dataclass
@@ -268,7 +288,9 @@ class Book:
             row.update(point_metrics(problem, output.mean, consts, prefix="out_"))
             if self.certificate:
                 row["cert_grad_norm"] = np.sqrt(sqnorm(output.gbar))
+                row["cert_grad_l1"] = np.abs(output.gbar).sum(axis=1)
                 row["cert_spread"] = output.spread
+                row.update(output.averages(t))
         for name, values in row.items():
             if name not in self.records:
                 self.records[name] = np.full((grid.size, self.alive.size), np.nan)

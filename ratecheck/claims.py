@@ -22,7 +22,9 @@ kind                   what is measured                                         
 =====================  ===============================================================  =========================================
 
 ``metric = "certificate"`` with ``lam = λ`` reads the (λ,ε)-stationarity certificate
-:meth:`SimulationResult.certificate` of optimizers that output an average or EMA.
+:meth:`SimulationResult.certificate` of optimizers that output an average or EMA at the checkpoint;
+``"avg_certificate"`` its average over every step t = 1..T (the E_{t∼U[T]} that Ahn & Cutkosky's
+Theorem 11 bounds) and ``"avg_certificate_l1"`` that of the L1 measure (Definition 15, Theorem 18).
 
 A verdict is ``agrees``, ``disagrees`` or ``inconclusive`` (with the reason: local slopes
 not settled, too few surviving replicates, a CI straddling the threshold, ...). Like a
@@ -161,9 +163,9 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
         kind = kw["kind"]
         needs_prediction = kind in ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate",
                                     "hitting_sweep")
-        if kw["metric"] == "certificate":
+        if kw["metric"] in CERTIFICATES:
             if "lam" not in kw:
-                raise ValueError(f"{at}: metric 'certificate' needs 'lam' (the λ of the (λ,ε) certificate)")
+                raise ValueError(f"{at}: metric {kw['metric']!r} needs 'lam' (the λ of the (λ,ε) certificate)")
             kw["lam"] = V.nonnegative(f"{at}: lam", kw["lam"])
         if kind == "hitting_sweep":
             if not isinstance(kw.get("threshold_axis"), str):
@@ -261,14 +263,20 @@ def _prediction(claim: Claim, problem_constants: dict | None = None):
 # ---------------------------------------------------------------------- evaluation
 def _values(claim: Claim, res) -> np.ndarray:
     """The claim's measured quantity, shape (n_checkpoints, replicates)."""
-    if claim.metric == "certificate":
-        return res.certificate(claim.lam)
+    if claim.metric in CERTIFICATES:
+        return res.certificate(claim.lam, **CERTIFICATES[claim.metric])
     return res.metrics[claim.metric]
 
 
+#: the (λ,ε) measures a claim can read (``lam`` is the claim's λ): at the checkpoint, or averaged over
+#: every step t = 1..T as Ahn & Cutkosky's Theorems 11 and 18 bound them (L2, and Definition 15's L1)
+CERTIFICATES = {"certificate": {}, "avg_certificate": {"average": True},
+                "avg_certificate_l1": {"average": True, "norm": "l1"}}
+
+
 def _has_metric(claim: Claim, res) -> bool:
-    if claim.metric == "certificate":
-        return "cert_grad_norm" in res.metrics
+    if claim.metric in CERTIFICATES:
+        return ("avg_" if "average" in CERTIFICATES[claim.metric] else "") + "cert_grad_norm" in res.metrics
     return claim.metric in res.metrics
 
 

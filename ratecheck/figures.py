@@ -30,8 +30,16 @@ METRIC_LABELS = {
     "out_dist": r"$\|\bar x_t - x^\star\|$ (output)",
     "cert_grad_norm": r"$\|\sum_s w_s \nabla F(y_s)\|$",
     "cert_spread": r"$\sum_s w_s\|y_s - \bar y\|^2$",
+    "avg_out_grad_norm": r"$\frac{1}{t}\sum_{s\leq t}\|\nabla F(\bar x_s)\|$ (output)",
     "theta": r"$\theta_t$",
     "out_theta": r"$\bar\theta_t$ (output)",
+}
+
+#: the (λ,ε) measures of claims (see ratecheck.claims.CERTIFICATES)
+CERTIFICATE_LABELS = {
+    "certificate": r"$(\lambda,\epsilon)$ certificate at $\bar x_t$",
+    "avg_certificate": r"$\frac{1}{t}\sum_{s\leq t}$ certificate at $\bar x_s$",
+    "avg_certificate_l1": r"$\frac{1}{t}\sum_{s\leq t}$ L1 certificate at $\bar x_s$",
 }
 
 #: metrics that can be negative or are positions: plotted on a linear y axis
@@ -169,8 +177,8 @@ def plot_claim(verdict, results, *, title: str | None = None):
     results = [_View(r) for r in results]
     fig, ax = plt.subplots(figsize=(6.4, 4.4), constrained_layout=True)
     label = METRIC_LABELS.get(claim.metric, claim.metric)
-    if claim.metric == "certificate":
-        label = rf"$(\lambda,\epsilon)$ certificate, $\lambda = {claim.lam:g}$"
+    if claim.metric in CERTIFICATE_LABELS:
+        label = CERTIFICATE_LABELS[claim.metric] + rf", $\lambda = {claim.lam:g}$"
     pred = verdict.predicted
     if claim.kind == "sample_complexity":
         inv = 1.0 / np.asarray(fit.eps)

@@ -155,14 +155,28 @@ class SimulationResult:
     def success(self) -> bool:
         return self.n_diverged == 0
 
-    def certificate(self, lam: float) -> np.ndarray:
-        """Upper bound on ‖∇F(output)‖_[λ] at each checkpoint, shape (n_checkpoints, replicates)."""
+    def certificate(self, lam: float, *, average: bool = False, norm: str = "l2") -> np.ndarray:
+        r"""Upper bound on the (λ,ε) measure at the output point, shape (n_checkpoints, replicates).
+
+        ``average=False``: :math:`\|\sum_s w_s\nabla F(p_s)\| + \lambda\sum_s w_s\|p_s-\bar p_t\|^2` at the
+        checkpoint t (Lemma 7's distribution of Ahn & Cutkosky, whose mean is the output). ``average=True``:
+        its time average over every step s = 1..t, the quantity :math:`E_{t\sim U[T]}` of Theorems 11 and 18
+        bounds. ``norm="l1"``: the (λ,ε)-L1 measure of Definition 15 (‖·‖₁ of the averaged gradient; the
+        spread stays a squared L2 norm).
+        """
         if "cert_grad_norm" not in self.metrics:
             raise ValueError("this result has no (lambda, eps) certificate: the optimizer outputs its "
                              "iterate, or the simulation ran with certificate=False")
         if not lam >= 0:
             raise ValueError(f"lam must be >= 0, got {lam}")
-        return self.metrics["cert_grad_norm"] + lam * self.metrics["cert_spread"]
+        if norm not in ("l2", "l1"):
+            raise ValueError(f"norm must be 'l2' or 'l1', got {norm!r}")
+        prefix = "avg_" if average else ""
+        grad = f"{prefix}cert_grad_{'norm' if norm == 'l2' else 'l1'}"
+        if grad not in self.metrics:
+            raise ValueError(f"this result has no {grad!r}: it was written before ratecheck tracked the time "
+                             f"averages and L1 measure of the certificate; rerun it")
+        return self.metrics[grad] + lam * self.metrics[f"{prefix}cert_spread"]
 
     def __repr__(self) -> str:
         flag = ", FLOAT32" if self.dtype != "float64" else ""

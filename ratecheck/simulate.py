@@ -236,7 +236,8 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
     if optimizer.output != "iterate":
         names += [f"out_{n}" for n in point]
         if certificate is None or certificate:
-            names += ["cert_grad_norm", "cert_spread"]
+            names += ["cert_grad_norm", "cert_grad_l1", "cert_spread", "avg_cert_grad_norm", "avg_cert_grad_l1",
+                      "avg_cert_spread", "avg_out_grad_norm"]
     return sorted(names)
 
 

@@ -91,6 +91,8 @@ def cases() -> dict:
                      ("adamomentum", {"lr": 0.05}), ("adamomentum", {"lr": 0.05, "eps": 0.0}),
                      ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02}),
                      ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02, "clip": "global", "ema_beta": 0.9}),
+                     ("clipped_adam_ema", {"beta": 0.9, "clip_radius": 0.05}),
+                     ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02, "scaling": "uniform"}),
                      ("adam_ema", {"lr": 0.05}),
                      ("sgdm_random_scaling", {"lr": 0.05, "beta": 0.9, "mu": 0.1})]:
         key = name + "".join(f"-{k}={v}" for k, v in hp.items() if k != "lr" or not isinstance(v, float))

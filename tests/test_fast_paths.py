@@ -109,7 +109,7 @@ def test_reference_and_numpy_engines_reproduce_the_recorded_bits(name):
 # a few kernel variants (each costs a compilation the first time): every optimizer kernel, every
 # kind of randomness, running metrics with min F − F*, the certificate, a box, scales, several blocks
 NUMBA_CASES = ["scaled/quad-gauss-percoord/adam", "cosine-student3/amsgrad", "multi/adopt-toy",
-               "nonsmooth-uniform/clipped_adam_ema", "reddi_online/adam"]
+               "reddi_online/adam"]
 
 
 @pytest.mark.parametrize("name", NUMBA_CASES)
@@ -185,5 +185,5 @@ def test_engine_choice_and_refusals():
     pytest.importorskip("numba")
     with pytest.raises(ValueError, match="no kernel for optimizer 'rmsprop'"):
         rc.simulate(p, O.make("rmsprop"), steps=3, replicates=2, seed=0, engine="numba")
-    with pytest.raises(ValueError, match="clip='global'"):
+    with pytest.raises(ValueError, match="time averages"):
         rc.simulate(p, O.make("clipped_adam_ema", clip="global"), steps=3, replicates=2, seed=0, engine="numba")

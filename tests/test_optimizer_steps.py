@@ -134,22 +134,67 @@ def test_adamomentum_first_step():
 
 
 def test_clipped_adam_ema_first_two_steps():
-    beta, gamma = 0.9, A
+    # Algorithm 1 + beta-FTRL (Ahn & Cutkosky), gamma = lr multiplies the learner's scale D
+    beta, gamma, D = 0.9, 0.3, 0.02
     rng_ref = np.random.default_rng(3)
-    s1, s2 = run(make("clipped_adam_ema", lr=gamma, beta=beta, clip_radius=1e6), const(T=2), seed=3)
-    # step 1: Delta_1 = -clip(gamma m0/sqrt(v0)) = 0 (0/0 := 0): y1 = x0 and x1 = x0
-    u1, u2 = rng_ref.random((2, 1)), rng_ref.random((2, 1))
-    assert np.array_equal(s1.y, X0) and np.array_equal(s1.x, X0)
-    # m1 = (1-b) g, v1 = (1-b^2) g^2:
-    # Delta_2 = -gamma (1-b)/sqrt(1-b^2) sign(g) = -gamma sqrt((1-b)/(1+b)) sign(g)
-    delta2 = -gamma * math.sqrt((1 - beta) / (1 + beta)) * np.sign(G)
-    close(s2.x - X0, delta2, 1e-14)
-    # the query point is y2 = x1 + s2 Delta_2 with s2 the second Uniform[0,1] draw of the seed
-    close(s2.y, X0 + u2 * delta2, 1e-14)
-    assert u1.shape == (2, 1)
-    # a small D clips coordinate-wise: Delta_2 = -D sign(g)
-    s2 = run(make("clipped_adam_ema", lr=gamma, beta=beta, clip_radius=1e-3), const(T=2))[1]
-    close(s2.x - X0, -1e-3 * np.sign(G), 1e-14)
+    seen = []
+
+    def oracle(x):
+        seen.append(x.copy())
+        return G
+
+    opt = make("clipped_adam_ema", lr=gamma, beta=beta, clip_radius=D)
+    rng = BlockRNG.single(3)
+    s1 = opt.step(opt.init(X0), oracle, rng=rng)
+    s2 = opt.step(s1, oracle, rng=rng)
+    a1, a2 = rng_ref.standard_exponential((2, 1)), rng_ref.standard_exponential((2, 1))
+    # step 1: every earlier g is 0, so z_1 = 0 and x_1 = x_0 + a_1 * 0 = x_0; the gradient is taken there
+    assert np.array_equal(s1.z, np.zeros_like(X0)) and np.array_equal(s1.x, X0)
+    np.testing.assert_array_equal(s1.alpha, a1)
+    # m_1 = g, v_1 = g^2: z_2 = -clip_D(gamma D g/|g|) = -gamma D sign(g) (gamma < 1: inside the box)
+    close(s2.z, -gamma * D * np.sign(G), 1e-15)
+    # x_2 = x_1 + a_2 z_2 with a_2 the second Exp(1) draw, and the oracle is called at x_2 itself
+    close(s2.x, X0 - a2 * gamma * D * np.sign(G), 1e-15)
+    np.testing.assert_array_equal(seen[1], s2.x)
+    np.testing.assert_array_equal(seen[0], X0)
+    # the paper's scale (gamma = 1): |D g/|g|| = D sits on the box, and from step 3 on the clip binds:
+    # m_2 = (1+b) g, v_2 = (1+b^2) g^2, D (1+b)/sqrt(1+b^2) > D, so z_3 = -D sign(g)
+    s3 = run(make("clipped_adam_ema", beta=beta, clip_radius=D), const(T=3))[2]
+    close(s3.z, -D * np.sign(G), 1e-15)
+
+
+def test_clipped_adam_ema_is_adam_with_the_papers_scale():
+    # In Adam's terms (b1 = b, b2 = b^2, eps = 0, no bias correction): z_{t+1} = -clip_D(gamma D
+    # sqrt((1+b)/(1-b)) m_t/sqrt(v_t)); a small gamma keeps the clip inactive on these gradients
+    grads, b, gamma, D = random_grads(T=10, zero_col=2), 0.8, 0.01, 0.5
+    c = run(make("clipped_adam_ema", lr=gamma, beta=b, clip_radius=D), grads)
+    a = run(make("adam", lr=1.0, beta1=b, beta2=b * b, convention="paper"), grads)
+    for sc, sa in zip(c[:-1], a[:-1]):
+        den = np.sqrt(sa.v)
+        ratio = np.divide(sa.m, den, out=np.zeros_like(den), where=den > 0)
+        nxt = make("clipped_adam_ema", lr=gamma, beta=b, clip_radius=D).increment(sc.copy())
+        close(nxt, -gamma * D * math.sqrt((1 + b) / (1 - b)) * ratio, 1e-12)
+        assert np.abs(nxt).max() < D
+
+
+def test_clipped_adam_ema_scalings_are_exponential_one_per_replicate_and_step():
+    # alpha_t = (x_t - x_{t-1}) / z_t, the same on every coordinate, is Exp(1) distributed (KS test,
+    # fixed seed); the same sample is far from U[0,1], so the test can tell the two conversions apart
+    from scipy import stats
+    n, steps = 500, 6
+    x0 = np.zeros((n, 3))
+    g = np.tile([[1.0, -3.0, 0.5]], (n, 1))
+    states = run(make("clipped_adam_ema", lr=0.5, beta=0.9, clip_radius=1.0), [g] * steps, x0=x0, seed=11)
+    alphas = []
+    for prev, new in zip(states[1:-1], states[2:]):
+        ratio = (new.x - prev.x) / new.z
+        np.testing.assert_allclose(ratio, ratio[:, :1] * np.ones((1, 3)), rtol=1e-12)
+        np.testing.assert_allclose(ratio[:, :1], new.alpha, rtol=1e-12)
+        alphas.append(ratio[:, 0])
+    alphas = np.concatenate(alphas)
+    assert alphas.size == n * (steps - 2)
+    assert stats.kstest(alphas, "expon").pvalue > 0.01
+    assert stats.kstest(alphas, "uniform").pvalue < 1e-10
 
 
 def test_sgdm_random_scaling_first_two_steps():
@@ -246,12 +291,17 @@ def test_adamomentum_constant_gradient():
 
 
 def test_clipped_adam_ema_constant_gradient():
-    b, gamma = 0.9, A
-    # x_t - x_{t-1} = Delta_t = -gamma (1-b^(t-1)) g / (sqrt(1-b^(2(t-1))) |g|), Delta_1 = 0
-    traj = xs(run(make("clipped_adam_ema", lr=gamma, beta=b, clip_radius=1e6), const(T=T)))
+    b, gamma, D = 0.9, 0.5, 0.1
+    # z_t = -min(D, gamma D rho_{t-1}) sign(g), rho_k = sum_{s<k} b^s / sqrt(sum_{s<k} b^2s)
+    #     = (1-b^k)/(1-b) sqrt((1-b^2)/(1-b^(2k))), rho_0 := 0; x_t = x_{t-1} + a_t z_t, a_t ~ Exp(1)
+    states = run(make("clipped_adam_ema", lr=gamma, beta=b, clip_radius=D), const(T=T), seed=5)
+    a = np.random.default_rng(5).standard_exponential((T, 2, 1))
     k = TS - 1
-    steps = -gamma * (1 - b**k) / np.sqrt(np.where(k > 0, 1 - b ** (2 * k), 1.0)) * np.sign(G)
-    close(traj, X0 + np.cumsum(steps, axis=0), 1e-12)
+    rho = np.where(k > 0, (1 - b**k) / (1 - b) * np.sqrt((1 - b**2) / np.where(k > 0, 1 - b ** (2 * k), 1.0)),
+                   0.0)
+    z = -np.minimum(D, gamma * D * rho) * np.sign(G)
+    assert (gamma * rho[-1, 0, 0]) > 1 > (gamma * rho[2, 0, 0])   # the clip binds late, not early
+    close(xs(states), X0 + np.cumsum(a * z, axis=0), 1e-12)
 
 
 def test_sgdm_random_scaling_constant_gradient():
@@ -332,21 +382,23 @@ def test_adam_ema_iterate_is_adams():
     assert opt.output_weight(1) == opt.output_weight(100) == pytest.approx(0.1)
 
 
-def test_clipped_adam_ema_with_huge_radius_lags_adam_paper_by_one_step():
-    # constant oracle: x_t = x_{t-1} - gamma m_{t-1}/sqrt(v_{t-1}), Adam paper (b1 = b, b2 = b^2,
-    # eps = 0) one step behind
-    grads, b = random_grads(T=12, zero_col=2), 0.9
-    c = xs(run(make("clipped_adam_ema", lr=A, beta=b, clip_radius=1e9), grads))
+def test_clipped_adam_ema_uniform_variant_lags_adam_paper_by_one_step():
+    # scaling="uniform": x_t = x_{t-1} + z_t = x_{t-1} - gamma D m_{t-1}/sqrt(v_{t-1}), i.e. Adam paper
+    # (b1 = b, b2 = b^2, eps = 0) with lr = gamma D sqrt((1+b)/(1-b)), one step behind
+    grads, b, D = random_grads(T=12, zero_col=2), 0.9, 1e9
+    gamma = A / (D * math.sqrt((1 + b) / (1 - b)))
+    c = xs(run(make("clipped_adam_ema", lr=gamma, beta=b, clip_radius=D, scaling="uniform"), grads))
     a = xs(run(make("adam", lr=A, beta1=b, beta2=b * b, convention="paper"), grads))
     assert np.array_equal(c[0], X0)
-    assert np.array_equal(c[1:], a[:-1])
+    close(c[1:], a[:-1], 1e-12)
 
 
-def test_clipped_adam_ema_global_equals_coordinate_in_one_dimension():
+@pytest.mark.parametrize("scaling", ["exponential", "uniform"])
+def test_clipped_adam_ema_global_equals_coordinate_in_one_dimension(scaling):
     # d = 1: ||g||^2 = g^2 and the ball of radius D is the box [-D, D]
     grads = random_grads(T=10, shape=(4, 1))
     for D in (1e9, 0.03):
-        kw = dict(lr=A, beta=0.8, clip_radius=D)
+        kw = dict(lr=0.2, beta=0.8, clip_radius=D, scaling=scaling)
         c = run(make("clipped_adam_ema", clip="coordinate", **kw), grads, x0=np.zeros((4, 1)), seed=2)
         g = run(make("clipped_adam_ema", clip="global", **kw), grads, x0=np.zeros((4, 1)), seed=2)
         np.testing.assert_allclose(xs(c), xs(g), rtol=1e-13, atol=1e-16)
@@ -355,17 +407,19 @@ def test_clipped_adam_ema_global_equals_coordinate_in_one_dimension():
 
 
 def test_clipped_adam_ema_global_clip_is_a_ball_along_the_momentum():
-    # scalar v: Delta = -clip_D(gamma m / sqrt(v)) is parallel to -m with norm min(D, gamma ||m||/sqrt(v))
+    # scalar v: z = -clip_D(D m / sqrt(v)) is parallel to -m with norm min(D, D ||m||/sqrt(v))
     grads, b, D = random_grads(T=6), 0.8, 0.05
-    states = run(make("clipped_adam_ema", lr=1.0, beta=b, clip_radius=D, clip="global"), grads)
+    opt = make("clipped_adam_ema", beta=b, clip_radius=D, clip="global")
+    states = run(opt, grads)
     for prev, new in zip(states[:-1], states[1:]):
-        step = new.x - prev.x
+        z = new.z
         m, v = prev.m, prev.v[:, 0]
         assert prev.v.shape == (2, 1)
-        norm = np.minimum(D, np.linalg.norm(m, axis=1) / np.sqrt(v))
-        np.testing.assert_allclose(np.linalg.norm(step, axis=1), norm, rtol=1e-12)
-        np.testing.assert_allclose(step * np.linalg.norm(m, axis=1, keepdims=True),
-                                   -m * np.linalg.norm(step, axis=1, keepdims=True), rtol=1e-12, atol=1e-15)
+        norm = np.minimum(D, D * np.linalg.norm(m, axis=1) / np.sqrt(v))
+        np.testing.assert_allclose(np.linalg.norm(z, axis=1), norm, rtol=1e-12)
+        np.testing.assert_allclose(z * np.linalg.norm(m, axis=1, keepdims=True),
+                                   -m * np.linalg.norm(z, axis=1, keepdims=True), rtol=1e-12, atol=1e-15)
+        close(new.x - prev.x, new.alpha * z, 1e-12)
 
 
 def test_sgdm_random_scaling_direction_is_torch_momentum():
@@ -392,6 +446,7 @@ LINEAR_IN_LR = [  # the t-th displacement is a_t times a quantity that does not 
     ("adam", {}), ("adam", {"convention": "paper"}), ("amsgrad", {}), ("amsgrad", {"convention": "torch"}),
     ("adopt", {}), ("adopt", {"clip": False}), ("adamomentum", {}), ("adam_ema", {}),
     ("clipped_adam_ema", {"clip_radius": 1e9}), ("clipped_adam_ema", {"clip_radius": 1e9, "clip": "global"}),
+    ("clipped_adam_ema", {"clip_radius": 1e9, "scaling": "uniform"}),
 ]
 
 
@@ -422,7 +477,8 @@ def test_sgdm_random_scaling_uses_eta_t_in_the_t_th_learner_step():
 ALL = [(n, {}) for n in optimizers.names()]
 
 
-@pytest.mark.parametrize("name, kw", ALL + [("clipped_adam_ema", {"clip": "global"})])
+@pytest.mark.parametrize("name, kw", ALL + [("clipped_adam_ema", {"clip": "global"}),
+                                           ("clipped_adam_ema", {"scaling": "uniform"})])
 def test_step_is_pure(name, kw):
     opt = make(name, lr=0.05, **kw)
     state = opt.init(X0.copy())
@@ -442,6 +498,7 @@ ZERO_OVER_ZERO = [
     ("rmsprop", {"eps": 0.0, "centered": True}), ("adagrad", {"eps": 0.0}), ("adamomentum", {"eps": 0.0}),
     ("adopt", {"eps": 0.0}), ("adopt", {"eps": 0.0, "clip": False}),
     ("clipped_adam_ema", {}), ("clipped_adam_ema", {"clip": "global"}),
+    ("clipped_adam_ema", {"scaling": "uniform"}),
 ]
 
 
@@ -488,7 +545,8 @@ def test_ema_outputs_are_bias_corrected_for_the_o2nc_methods():
         assert opt.output_weight(1) == 1.0
         assert opt.output_weight(3) == pytest.approx(0.1 / (1 - 0.9**3))
         assert make(name, beta=0.9, ema_beta=0.5).output_weight(2) == pytest.approx(0.5 / 0.75)
-    assert make("clipped_adam_ema").output_source == "query"
+    assert make("clipped_adam_ema").output_source == "iterate"     # Algorithm 1: EMA of the iterates
+    assert make("clipped_adam_ema", scaling="uniform").output_source == "query"
     assert make("sgdm_random_scaling").output_source == "iterate"
 
 
@@ -523,7 +581,8 @@ def test_clipped_adam_ema_queries_are_uniformly_scaled():
     n = 20000
     x0 = np.zeros((n, 2))
     g = np.tile([[1.0, -3.0]], (n, 1))
-    s1, s2 = run(make("clipped_adam_ema", lr=A, beta=0.9, clip_radius=1e6), [g, g], x0=x0, seed=11)
+    s1, s2 = run(make("clipped_adam_ema", lr=A, beta=0.9, clip_radius=1e6, scaling="uniform"), [g, g], x0=x0,
+                 seed=11)
     ratio = (s2.y - s1.x)[:, 0] / (s2.x - s1.x)[:, 0]
     np.testing.assert_allclose((s2.y - s1.x)[:, 1] / (s2.x - s1.x)[:, 1], ratio, rtol=1e-12)
     se = math.sqrt(1 / 12 / n)
@@ -574,7 +633,7 @@ BAD = [
     ("adopt", {"beta2": 1.5}, "beta2"), ("adopt", {"eps": -1.0}, "eps"), ("adopt", {"lr": -1e-3}, "lr"),
     ("adamomentum", {"beta1": 1.0}, "beta1"), ("adamomentum", {"eps": -1.0}, "eps"),
     ("clipped_adam_ema", {"beta": 1.0}, "beta"), ("clipped_adam_ema", {"clip_radius": 0.0}, "clip_radius"),
-    ("clipped_adam_ema", {"clip": "l1"}, "clip"), ("clipped_adam_ema", {"ema_beta": -0.5}, "ema_beta"),
+    ("clipped_adam_ema", {"clip": "l1"}, "clip"), ("clipped_adam_ema", {"scaling": "gaussian"}, "scaling"), ("clipped_adam_ema", {"ema_beta": -0.5}, "ema_beta"),
     ("adam_ema", {"ema_beta": 1.0}, "ema_beta"), ("adam_ema", {"convention": "keras"}, "convention"),
     ("sgdm_random_scaling", {"beta": 1.2}, "beta"), ("sgdm_random_scaling", {"mu": -1.0}, "mu"),
 ]

@@ -1,66 +1,71 @@
-r"""Clipped Adam with model EMA (Ahn & Cutkosky, NeurIPS 2024), via online-to-nonconvex conversion.
+r"""Clipped Adam with model EMA (Ahn & Cutkosky, NeurIPS 2024): Algorithm 1 with β-FTRL.
 
-Algorithm
----------
-The online learner is β-FTRL with a scale-free regulariser on a box (``clip="coordinate"``)
-or a ball (``clip="global"``), which is Adam with :math:`\beta_1 = \beta`,
-:math:`\beta_2 = \beta^2`, ε = 0 and no bias correction, with its update clipped to the
-domain. Per step :math:`t \ge 1`, with :math:`x_0` the start and :math:`m_0 = v_0 = 0`:
+Algorithm (``scaling="exponential"``, the default: the paper's Algorithm 1)
+--------------------------------------------------------------------------
+Per step :math:`t = 1, \dots, T`, with :math:`x_0` the start:
 
-1. :math:`\Delta_t = -\mathrm{clip}_D\big(\gamma_t\, m_{t-1}/\sqrt{v_{t-1}}\big)` (0/0 := 0,
-   so :math:`\Delta_1 = 0`);
-2. draw :math:`s_t \sim \mathrm{Uniform}[0, 1]`, one per replicate;
-3. query the gradient at :math:`y_t = x_{t-1} + s_t \Delta_t` (:meth:`query` returns
-   :math:`y_t`, kept in ``state.y``);
-4. feed :math:`g_t = \tilde\nabla F(y_t)` to the learner:
-   :math:`m_t = \beta m_{t-1} + (1-\beta) g_t`, :math:`v_t = \beta^2 v_{t-1} + (1-\beta^2) g_t^2`;
-5. :math:`x_t = x_{t-1} + \Delta_t`.
+1. the learner (β-FTRL, Section 4; clipped Adam, Section 6) plays
+   :math:`z_t = -\mathrm{clip}_D\Big(\gamma_t\, D\, \frac{\sum_{s<t} \beta^{-s} g_s}
+   {\sqrt{\sum_{s<t}\beta^{-2s} g_s^2}}\Big)`, and :math:`z_t = 0` while every earlier g is 0
+   (so :math:`z_1 = 0`);
+2. :math:`x_t = x_{t-1} + \alpha_t z_t` with :math:`\alpha_t \sim \mathrm{Exp}(1)` i.i.d., one per
+   replicate and step (``state.alpha`` keeps the last draw, ``state.z`` the last increment);
+3. :math:`g_t = \mathrm{STOGRAD}(x_t)`: the gradient is taken **at the new iterate itself**
+   (:meth:`query` returns :math:`x_t`);
+4. the learner receives the loss :math:`\langle\beta^{-t} g_t, z\rangle`;
+5. output (only): the bias-corrected model EMA of the **iterates**,
+   :math:`\bar x_t = \frac{\beta-\beta^t}{1-\beta^t}\bar x_{t-1} + \frac{1-\beta}{1-\beta^t} x_t
+   = \frac{1-\beta}{1-\beta^t}\sum_{s=1}^t \beta^{t-s} x_s`.
 
-The update :math:`\Delta_t` uses gradients up to :math:`t-1` only; this lag and the
-normalisation of the constant γ are (unverified) against the paper. γ multiplies the
-Adam-normalised ratio :math:`m/\sqrt v`, which equals
-:math:`\sqrt{(1-\beta)/(1+\beta)}\;\sum_s \beta^{t-s} g_s / \sqrt{\sum_s \beta^{2(t-s)} g_s^2}`,
-so the FTRL form's step is :math:`\gamma\sqrt{(1-\beta)/(1+\beta)}`; for a constant gradient
-:math:`|m_t/\sqrt{v_t}| \to 1`.
+The two hyperparameters are β and D (``beta``, ``clip_radius``) plus the clip geometry; γ (``lr``) is
+not in the paper: it is a multiplier of the learner's scale for experiments, and its default 1
+is the paper's algorithm exactly. The state keeps the discounted sums in the scale-free form
+(multiplying numerator and denominator by :math:`\beta^{t-1}`):
+:math:`m_t = \beta m_{t-1} + g_t = \sum_{s\le t}\beta^{t-s}g_s` and
+:math:`v_t = \beta^2 v_{t-1} + g_t^2`, so :math:`z_{t+1} = -\mathrm{clip}_D(\gamma D\, m_t/\sqrt{v_t})`.
+In Adam's notation (β1 = β, β2 = β², ε = 0, no bias correction, Adam's
+:math:`\hat m = (1-\beta)m`, :math:`\hat v = (1-\beta^2)v`) the multiplier of :math:`\hat m/\sqrt{\hat v}`
+is :math:`D\sqrt{(1+\beta)/(1-\beta)}` (14 D at β = 0.99), not D.
 
-Clipping (D = ``clip_radius``):
+Clip geometry (D = ``clip_radius``):
 
-* ``clip="coordinate"`` (the coordinate-wise algorithm): per-coordinate :math:`v` and
+* ``clip="coordinate"``: clipped Adam (Section 6.1): per-coordinate sums and
   :math:`\mathrm{clip}_D(u)_i = \max(-D, \min(D, u_i))`, the box :math:`[-D, D]^d`;
-* ``clip="global"`` (the global-norm variant): a single second moment per replicate,
-  :math:`v_t = \beta^2 v_{t-1} + (1-\beta^2)\|g_t\|^2`, and
-  :math:`\mathrm{clip}_D(u) = \min(1, D/\|u\|)\,u`, the Euclidean ball of radius D
-  (``state.v`` then has shape ``(replicates, 1)``). This is
-  scale-free FTRL on a ball; its exact form in the paper is (unverified). A global clip of the
-  per-coordinate update would keep Adam's coordinate-wise normalisation, so it would not
-  isolate the coordinate-wise adaptivity that the comparison is about.
+* ``clip="global"``: β-FTRL on the L2 ball (Section 4): one second moment per replicate,
+  :math:`v_t = \beta^2 v_{t-1} + \|g_t\|^2`, and :math:`\mathrm{clip}_D(u) = u \min(1, D/\|u\|)`
+  (``state.v`` has shape ``(replicates, 1)``).
 
-Output: the model EMA of the **query points** with the learner's β (or ``ema_beta``),
-bias-corrected, :math:`\bar y_t = \frac{1-\beta}{1-\beta^t}\sum_{s \le t} \beta^{t-s} y_s`,
-i.e. :math:`a_t = (1-\beta)/(1-\beta^t)` in the base class's averaging (``output_source =
-"query"``). The guarantee is for :math:`\bar y_\tau` with τ uniform on {1, …, T} (later work puts
-extra mass on τ = T). The gradient is queried at :math:`y_t`, not at the iterate, and
-stationarity is measured at :math:`\bar y`, not at :math:`x`.
-
-This is the theorem's algorithm. The practitioners' cousin (ordinary Adam, β2 = 0.999, plus an
-EMA of the iterates) is :mod:`ratecheck.optimizers.adam_ema`.
+Variant ``scaling="uniform"``: the uniform-scaling online-to-nonconvex conversion of Cutkosky,
+Mehta & Orabona (ICML 2023) with the same learner: :math:`s_t \sim U[0, 1]`, the gradient at
+:math:`y_t = x_{t-1} + s_t z_t`, :math:`x_t = x_{t-1} + z_t`, and the output is the EMA of the
+:math:`y_t`. It is a different algorithm, with the same family of guarantees in its own paper (with an
+OGD learner); ratecheck's runs before December 2026 used it, with the learner multiplier γ = ``lr``
+on Adam's normalised :math:`\hat m/\sqrt{\hat v}`, i.e. :math:`\gamma_{\rm here} = \gamma_{\rm then} /
+(D\sqrt{(1+\beta)/(1-\beta)})` in this parametrisation.
 
 Theoretical guarantee
 ---------------------
-Nonsmooth nonconvex, G-Lipschitz, noise σ: :math:`\bar y_\tau` is :math:`(\lambda, \epsilon)`-stationary
-after :math:`O(\lambda^{1/2}\epsilon^{-7/2})` gradients, optimal (Zhang & Cutkosky 2024 lower
-bound); hence :math:`O(\epsilon^{-4})` for L-smooth (λ = L²/ε) and :math:`O(\epsilon^{-7/2})` for
-H-Hessian-Lipschitz problems (λ = H/2). Theory takes :math:`1-\beta = \Theta(\epsilon^2/(G+\sigma)^2)`;
-the constants of D and γ are (unverified). With per-coordinate scales :math:`G_i, \sigma_i` the
-coordinate-wise version depends on :math:`\sum_i (G_i + \sigma_i)` instead of √d times a
-Euclidean norm, an advantage of up to √d (exact measure and constants (unverified)).
+Theorem 11 (Assumption 2: G-Lipschitz, noise variance σ², Δ = F(x_0) − inf F; global clip): with
+:math:`\beta = 1-(\varepsilon/(10C))^2`, :math:`D = (1-\beta)\varepsilon^{1/2}/(4\lambda^{1/2})`,
+:math:`T = \frac{1}{1-\beta}\max\{4\Delta\lambda^{1/2}\varepsilon^{-3/2}, 12C/\varepsilon\}`,
+:math:`E_{t\sim U[T]} E\|\nabla F(\bar x_t)\|^{[\lambda]} \le (1 + (G+\sigma)/C)\,\varepsilon` — a time
+average over t = 1..T of the (λ,ε) measure at the EMA point, first power. Corollary 12
+(C = G + σ): :math:`O(\max\{(G+\sigma)^2\Delta\lambda^{1/2}\varepsilon^{-7/2}, (G+\sigma)^3\varepsilon^{-3}\})`,
+optimal by Zhang & Cutkosky (2024, Cor. 5.1). Corollary 13: λ = O(1/ε) gives O(ε⁻⁴) for smooth and
+λ = O(1) gives O(ε^{-7/2}) for second-order smooth losses (through Lemma 4: ‖∇F‖ ≤ 2ε). Theorem 18
+(coordinate clip, Assumption 14: |∂_iF| ≤ G_i, noise σ_i): D with an extra :math:`d^{-1/2}`, T with an
+extra :math:`d^{1/2}`, bound on the (λ,ε)-L1 measure (Definition 15); Corollary 19:
+:math:`O(\|G+\sigma\|_1^2\Delta d^{1/2}\lambda^{1/2}\varepsilon^{-7/2})`.
 
 References
 ----------
 K. Ahn, A. Cutkosky. Adam with model exponential moving average is effective for nonconvex
-optimization. NeurIPS 2024 (arXiv 2405.18199); algorithm and theorem numbers (unverified).
-Q. Zhang, A. Cutkosky. Random scaling and momentum for non-smooth non-convex optimization.
-ICML 2024, the (λ, ε)-stationarity measure.
+optimization. NeurIPS 2024 (camera-ready; Algorithm 1 in Section 3, β-FTRL in Section 4,
+Theorem 11 and Corollaries 12–13 in Section 5, Definition 15, Theorem 18 and Corollary 19 in
+Section 6), read from its text extraction (deep-diver/neurips2024,
+content/posters/v416YLOQuU/content_list.json).
+A. Cutkosky, H. Mehta, F. Orabona. Optimal stochastic non-smooth non-convex optimization through
+online-to-non-convex conversion. ICML 2023 (the uniform-scaling conversion).
 """
 from __future__ import annotations
 
@@ -70,28 +75,28 @@ from typing import ClassVar
 import numpy as np
 
 from .. import _validate as V
-from .adam import TINY, ema_square_update, ema_update
+from .adam import TINY
 from .base import BlockRNG, EmaOfQueries, Optimizer, State
 
 
 @dataclass(frozen=True)
 class ClippedAdamEMA(EmaOfQueries, Optimizer):
-    """Clipped Adam (β1 = β, β2 = β², ε = 0) with uniform random query points and model EMA (O2NC)."""
+    """Clipped Adam (β-FTRL, β1 = β, β2 = β²) in Algorithm 1 of Ahn & Cutkosky, with model EMA."""
 
-    lr: object = 1e-3
+    lr: object = 1.0
     beta: float = 0.99
     clip_radius: float = 1e-3
     ema_beta: float | None = None
     clip: str = "coordinate"
+    scaling: str = "exponential"
 
     name: ClassVar[str] = "clipped_adam_ema"
-    reference: ClassVar[str] = ("Ahn & Cutkosky, NeurIPS 2024: clipped Adam (beta, beta^2) via "
-                                "online-to-nonconvex conversion, EMA of the query points")
+    reference: ClassVar[str] = ("Ahn & Cutkosky, NeurIPS 2024, Algorithm 1 + beta-FTRL: clipped Adam "
+                                "(beta, beta^2), Exp(1) scaling, EMA of the iterates")
     query_kind: ClassVar[str] = "random_scaled"
-    output_source: ClassVar[str] = "query"
     uses_randomness: ClassVar[bool] = True
-    draw_method: ClassVar[str | None] = "random"
     clips: ClassVar[tuple[str, ...]] = ("coordinate", "global")
+    scalings: ClassVar[tuple[str, ...]] = ("exponential", "uniform")
 
     def __post_init__(self):
         super().__post_init__()
@@ -99,54 +104,72 @@ class ClippedAdamEMA(EmaOfQueries, Optimizer):
         object.__setattr__(self, "clip_radius", V.positive("clip_radius", self.clip_radius))
         self._check_ema_beta()
         object.__setattr__(self, "clip", V.choice("clip", self.clip, self.clips))
+        object.__setattr__(self, "scaling", V.choice("scaling", self.scaling, self.scalings))
+
+    @property
+    def output_source(self) -> str:
+        """Algorithm 1 averages the iterates (the gradient points); the uniform conversion its queries."""
+        return "iterate" if self.scaling == "exponential" else "query"
+
+    @property
+    def draw_method(self) -> str:
+        return "standard_exponential" if self.scaling == "exponential" else "random"
 
     def _init_buffers(self, state: State) -> None:
         x = state.x
         reps = x.shape[0]
         state.m = np.zeros_like(x)
         state.v = np.zeros_like(x) if self.clip == "coordinate" else np.zeros((reps, 1))
+        state.z = np.zeros_like(x)
+        state.alpha = np.zeros((reps, 1))
         state.y = x.copy()
-        state._delta = np.zeros_like(x)
         state._den = np.empty_like(state.v)
         state._s = np.empty((reps, 1))
         state._tmp = np.empty_like(x)
+
+    def increment(self, state: State) -> np.ndarray:
+        r"""The learner's play :math:`z_{t+1} = -\mathrm{clip}_D(\gamma D\, m_t/\sqrt{v_t})` into ``state.z``."""
+        z, den, D = state.z, state._den, self.clip_radius
+        np.sqrt(state.v, out=den)
+        np.maximum(den, TINY, out=den)  # all earlier g = 0 (v = 0, then m = 0): z = 0
+        np.divide(state.m, den, out=z)
+        z *= -(self.lr(state.t + 1) * D)
+        if self.clip == "coordinate":
+            np.clip(z, -D, D, out=z)
+        else:
+            s = state._s       # z *= D / max(||z||, D) = min(1, D/||z||), per replicate
+            np.einsum("ij,ij->i", z, z, out=s[:, 0])
+            np.sqrt(s, out=s)
+            np.maximum(s, D, out=s)
+            np.divide(D, s, out=s)
+            z *= s
+        return z
 
     def query(self, state: State, rng: BlockRNG | None = None) -> np.ndarray:
         if not isinstance(rng, BlockRNG):
             raise TypeError(f"{self.name} draws its own random numbers: query needs a BlockRNG, "
                             f"got {type(rng).__name__} (Optimizer.step and simulate pass one)")
-        lr = self.lr(state.t + 1)
-        delta, den, D = state._delta, state._den, self.clip_radius
-        np.sqrt(state.v, out=den)
-        np.maximum(den, TINY, out=den)  # 0/0 := 0 where v = 0 (then m = 0 too), so Delta_1 = 0
-        np.divide(state.m, den, out=delta)
-        delta *= -lr
-        if self.clip == "coordinate":
-            np.clip(delta, -D, D, out=delta)
-        else:
-            # scale by D / max(||delta||, D) = min(1, D/||delta||) per replicate
-            s = state._s
-            np.einsum("ij,ij->i", delta, delta, out=s[:, 0])
-            np.sqrt(s, out=s)
-            np.maximum(s, D, out=s)
-            np.divide(D, s, out=s)
-            delta *= s
-        rng.fill("random", state._s)
-        np.multiply(delta, state._s, out=state.y)
+        z = self.increment(state)
+        rng.fill(self.draw_method, state.alpha)
+        np.multiply(z, state.alpha, out=state.y)
         state.y += state.x
         return state.y
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1
-        tmp = state._tmp
-        ema_update(state.m, g, 1.0 - self.beta, tmp)
-        beta2 = self.beta * self.beta
+        b = self.beta
+        state.m *= b
+        state.m += g
         if self.clip == "coordinate":
-            ema_square_update(state.v, g, beta2, tmp)
+            state.v *= b * b
+            np.multiply(g, g, out=state._tmp)
+            state.v += state._tmp
         else:
             sq = state._den
             np.einsum("ij,ij->i", g, g, out=sq[:, 0])
-            sq *= 1.0 - beta2
-            state.v *= beta2
+            state.v *= b * b
             state.v += sq
-        state.x += state._delta
+        if self.scaling == "exponential":
+            np.copyto(state.x, state.y)
+        else:
+            state.x += state.z
