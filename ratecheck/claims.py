@@ -16,6 +16,8 @@ kind                   what is measured                                         
 ``outcome``            final median (CI) of the metric vs ``above``/``below``           the whole CI is on the claimed side
 ``hitting_sweep``      exponent p of the first step T with metric ≤ ε^power, across   the predicted p lies in the CI
                        instances built for each ε (``threshold_axis``), T ∝ ε^{-p}
+``bound``              mean of the final metric (95% t-interval) vs a theorem's         the whole CI is below the bound in
+                       explicit bound, ``below`` or per run from ``bound_axis``          every selected run
 ``advantage``          ratio best(``against``)/best(``optimizer``) of the mean final    the whole CI is ``above`` (and/or
                        metric, each best over the ``tune`` axis; bootstrap over         ``below``) the stated value
                        replicates re-tunes in every resample
@@ -47,10 +49,11 @@ from . import theory as TH
 __all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
 
 KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome",
-         "hitting_sweep", "advantage")
+         "hitting_sweep", "advantage", "bound")
 _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
-         "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max"}
+         "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max",
+         "bound_axis"}
 
 
 #: keys that change how a claim is judged, and what their ``note`` must say
@@ -100,6 +103,8 @@ class Claim:
     tune: str | None = None
     #: hitting sweeps: read only the thresholds ε <= eps_max (the claim is about ε → 0; like min_steps)
     eps_max: float | None = None
+    #: bound claims: the sweep axis (e.g. ``tag.bound``) holding each run's explicit bound
+    bound_axis: str | None = None
 
     def source(self) -> str:
         if self.theory:
@@ -183,6 +188,14 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             raise ValueError(f"{at}: an exact claim needs 'expected_from' (a method of the problem)")
         if kind == "outcome" and ("above" in kw) == ("below" in kw):
             raise ValueError(f"{at}: an outcome claim needs exactly one of 'above' or 'below'")
+        if kind == "bound":
+            if ("below" in kw) == ("bound_axis" in kw):
+                raise ValueError(f"{at}: a bound claim needs exactly one of 'below' (the bound) or 'bound_axis' "
+                                 f"(the sweep axis holding each run's bound)")
+            if not kw.get("expected_source"):
+                raise ValueError(f"{at}: a bound claim needs 'expected_source' (the theorem and its formula)")
+        elif "bound_axis" in kw:
+            raise ValueError(f"{at}: 'bound_axis' belongs to bound claims only")
         if kind == "advantage":
             if kw.get("against") not in labels:
                 raise ValueError(f"{at}: an advantage claim needs 'against', another label of this experiment "
@@ -365,7 +378,7 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
     if claim.kind == "advantage":
         return _evaluate_advantage(claim, cells, results)
     try:
-        if claim.kind in ("exact", "outcome"):
+        if claim.kind in ("exact", "outcome", "bound"):
             return _evaluate_direct(claim, chosen, keys, problems_by_key or {})
         return _evaluate_fit(claim, chosen, keys)
     except ValueError as err:  # too few survivors, too short a window, ...: refused fits
@@ -462,6 +475,8 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
         return Verdict(claim, verdict, expected, f"problem.{claim.expected_from}() in each of {len(chosen)} runs",
                        measured, (worst, worst), f"max relative error {worst:.2e} (tolerance {claim.rtol:g})",
                        None, keys)
+    if claim.kind == "bound":
+        return _evaluate_bound(claim, chosen, keys)
     # outcome: median of the final metric across replicates, with a distribution-free CI
     verdicts = []
     for cell, res in chosen:
@@ -490,6 +505,44 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
     else:
         verdict, reason = "inconclusive", f"{key}: median CI [{lo:.3g}, {hi:.3g}] straddles {threshold:g}"
     return Verdict(claim, verdict, threshold, text, med, (lo, hi), reason, None, keys)
+
+
+def _mean_ci(vals: np.ndarray, confidence: float = 0.95):
+    """Student-t interval for the mean of independent replicates (a point for n < 2)."""
+    from scipy import stats
+    m = float(np.mean(vals))
+    if vals.size < 2:
+        return m, m
+    half = float(stats.t.ppf(0.5 + confidence / 2, vals.size - 1) * np.std(vals, ddof=1) / math.sqrt(vals.size))
+    return m - half, m + half
+
+
+def _evaluate_bound(claim: Claim, chosen, keys) -> Verdict:
+    """Mean final metric (an expectation, as the theorems bound it) against each run's explicit bound."""
+    rows = []
+    for cell, res in chosen:
+        bound = claim.below if claim.bound_axis is None else cell.value(claim.bound_axis)
+        if bound is None:
+            raise ValueError(f"cell {cell.key} has no sweep axis {claim.bound_axis!r}")
+        vals = _values(claim, res)[-1]
+        vals = vals[np.isfinite(vals)]
+        if vals.size < 2:
+            return Verdict(claim, "inconclusive", float(bound), "", None, None,
+                           f"{cell.key}: {vals.size} finite final value(s); a mean needs at least 2", None, keys)
+        lo, hi = _mean_ci(vals)
+        rows.append((cell.key, float(np.mean(vals)), lo, hi, float(bound)))
+    worst = max(rows, key=lambda r: r[3] / r[4])     # the run closest to (or furthest past) its bound
+    key, mean, lo, hi, bound = worst
+    text = f"mean ≤ {bound:.4g} ({claim.expected_source})"
+    detail = "; ".join(f"{k}: {m:.4g} [{a:.4g}, {b:.4g}] vs {bd:.4g}" for k, m, a, b, bd in rows)
+    if all(r[3] < r[4] for r in rows):
+        verdict, reason = "agrees", f"every run's mean CI is below its bound ({detail})"
+    elif any(r[2] > r[4] for r in rows):
+        bad = next(r for r in rows if r[2] > r[4])
+        verdict, reason = "disagrees", f"{bad[0]}: mean CI [{bad[2]:.4g}, {bad[3]:.4g}] above the bound {bad[4]:.4g}"
+    else:
+        verdict, reason = "inconclusive", f"{key}: mean CI [{lo:.4g}, {hi:.4g}] straddles the bound {bound:.4g}"
+    return Verdict(claim, verdict, bound, text, mean, (lo, hi), reason, None, keys)
 
 
 def _evaluate_advantage(claim: Claim, cells, results) -> Verdict:

@@ -120,6 +120,9 @@ def cases() -> dict:
     c["nonsmooth-uniform/clipped_adam_ema"] = (
         P.make("nonsmooth_well", dim=5, noise={"kind": "uniform", "sigma": 0.5}),
         O.make("clipped_adam_ema", lr=0.05, clip_radius=0.05), small)
+    c["smooth-gauss/clipped_adam_ema-global"] = (
+        P.make("smooth_well", dim=4, noise={"kind": "gaussian", "sigma": 0.5}),
+        O.make("clipped_adam_ema", beta=0.95, clip_radius=0.05, clip="global"), small)
     c["l1box-sparse/sgd-avg"] = (P.make("l1", dim=4, radius=2.0, noise={"kind": "sparse", "p": 0.2, "sigma": 0.5}),
                                  O.make("sgd", lr={"schedule": "inv_sqrt", "lr": 0.2}, average="uniform"), small)
     c["quad-affine/adam"] = (_q(noise={"kind": "affine", "sigma0": 0.2, "sigma1": 0.5}), O.make("adam", lr=0.05), small)

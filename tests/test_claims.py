@@ -29,6 +29,10 @@ def _claim(**kw):
     ({"correction": 0.5, "note": "q from the step"}, "not to rate"),
     ({"kind": "horizon_rate", "correction": 0.0, "note": "x"}, "correction"),
     ({"eps_max": 0.1}, "hitting_sweep claims only"),
+    ({"kind": "bound", "theory": None, "expected_source": "Thm"}, "exactly one"),
+    ({"kind": "bound", "theory": None, "below": 1.0}, "expected_source"),
+    ({"kind": "bound", "theory": None, "below": 1.0, "bound_axis": "tag.b", "expected_source": "Thm"}, "exactly one"),
+    ({"bound_axis": "tag.b"}, "bound claims only"),
     ({"kind": "hitting_sweep", "threshold_axis": "problem.eps", "eps_max": 0.1}, "needs a 'note'"),
 ])
 def test_bad_claims_are_refused(table, match):
@@ -92,6 +96,30 @@ def test_outcome_claims_use_a_median_interval():
     assert evaluate(above, cells, results).verdict == "disagrees"
     straddle = _claim(kind="outcome", theory=None, metric="theta", below=float(np.median(results[0].x)))
     assert evaluate(straddle, cells, results).verdict == "inconclusive"
+
+
+def test_bound_claims_compare_a_mean_interval_with_each_runs_bound():
+    # SGD 1/(mu t) on a noisy quadratic: the final gaps of 128 replicates have mean m and a t-interval
+    # m +- t s/sqrt(n), checked by hand; the bound is per run (a tag axis) or one number
+    run = {"steps": 200, "replicates": 128, "seed": 0, "n_checkpoints": 5}
+    cells, results, _ = _cells_and_results(QUAD, SGD_MU, run, {"horizon,tag.b": [[100, 1.0], [200, 2.0]]})
+    from scipy import stats
+    finals = [r.metrics["gap"][-1] for r in results]
+    means = [float(np.mean(f)) for f in finals]
+    halves = [float(stats.t.ppf(0.975, 127) * np.std(f, ddof=1) / np.sqrt(128)) for f in finals]
+    mk = lambda **kw: _claim(kind="bound", theory=None, expected_source="hand", **kw)  # noqa: E731
+    high = evaluate(mk(below=max(means) + max(halves) * 1.01), cells, results)
+    assert high.verdict == "agrees", high.reason
+    i = int(np.argmax([m + h for m, h in zip(means, halves)]))
+    assert high.measured == pytest.approx(means[i]) and high.ci[1] == pytest.approx(means[i] + halves[i])
+    low = evaluate(mk(below=min(means) - min(halves) * 1.5), cells, results)
+    assert low.verdict == "disagrees"
+    straddle = evaluate(mk(below=means[0]), cells, results)
+    assert straddle.verdict == "inconclusive" and "straddles" in straddle.reason
+    per_run = evaluate(mk(bound_axis="tag.b"), cells, results)
+    assert per_run.verdict == ("agrees" if means[0] + halves[0] < 1.0 and means[1] + halves[1] < 2.0 else "disagrees")
+    missing = evaluate(mk(bound_axis="tag.nope"), cells, results)
+    assert missing.verdict == "inconclusive" and "tag.nope" in missing.reason
 
 
 def test_exact_claim_drori_teboulle_several_horizons():

@@ -86,6 +86,19 @@ class TestProblemContract:
             keep = den > 0
             assert np.all(num[keep] <= L * den[keep] * (1 + 1e-9) + 1e-12)
 
+    def test_declared_H_bounds_hessian_differences(self, name, rng):
+        # Taylor with an H-Lipschitz Hessian: ||grad F(x+h) + grad F(x-h) - 2 grad F(x)|| <= H ||h||^2
+        p = problems.make(name)
+        H = p.constants()["H"]
+        if H is None:
+            pytest.skip("no declared H")
+        for spread in (1e-2, 0.3, 1.0):
+            x = _points(p, 200, rng)
+            h = spread * rng.standard_normal(x.shape)
+            second = p.grad(x + h) + p.grad(x - h) - 2.0 * p.grad(x)
+            lhs = np.linalg.norm(second, axis=1)
+            assert np.all(lhs <= H * np.einsum("ij,ij->i", h, h) * (1 + 1e-9) + 1e-11)
+
     def test_declared_G_bounds_gradient(self, name, rng):
         p = problems.make(name)
         G = p.constants()["G"]

@@ -21,6 +21,7 @@ _MODULES = {
     "cosine_well": "CosineWell",
     "robust_regression": "RobustRegression",
     "nonsmooth_well": "NonsmoothWell",
+    "smooth_well": "SmoothWell",
     "l1": "L1",
     "reddi_online": "ReddiOnline",
     "reddi_stochastic": "ReddiStochastic",
