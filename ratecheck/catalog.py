@@ -263,17 +263,22 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
     if figure:
         kind = figure.get("kind")
         axes = [a.strip() for key in sweep for a in key.split(",")]
-        if kind not in ("phase", "advantage"):
-            raise ValueError(f"{where}: [figure] kind must be 'phase' or 'advantage' (the default figure needs "
-                             f"no table), got {kind!r}")
-        for key in (("x", "y") if kind == "phase" else ("x", "tune")):
+        if kind not in ("phase", "advantage", "hitting_ratio"):
+            raise ValueError(f"{where}: [figure] kind must be 'phase', 'advantage' or 'hitting_ratio' (the default "
+                             f"figure needs no table), got {kind!r}")
+        needed = {"phase": ("x", "y"), "advantage": ("x", "tune"),
+                  "hitting_ratio": ("x", "threshold", "lam", "ratio")}[kind]
+        for key in needed:
             if figure.get(key) not in axes:
                 raise ValueError(f"{where}: [figure] {key} must name a [sweep] axis ({', '.join(axes)})")
         if kind == "phase":
             V.real(f"{where}: [figure] threshold", figure.get("threshold"))
-        elif figure.get("reference") not in labels:
-            raise ValueError(f"{where}: [figure] reference must be an optimizer label ({', '.join(labels)})")
-        unknown = sorted(set(figure) - {"kind", "x", "y", "threshold", "below", "metric", "tune", "reference"})
+        else:
+            for key in ("reference",) + (("against",) if kind == "hitting_ratio" else ()):
+                if figure.get(key) not in labels:
+                    raise ValueError(f"{where}: [figure] {key} must be an optimizer label ({', '.join(labels)})")
+        unknown = sorted(set(figure) - {"kind", "x", "y", "threshold", "below", "metric", "tune", "reference",
+                                        "against", "lam", "ratio"})
         if unknown:
             raise ValueError(f"{where}: [figure] unknown key(s) {', '.join(unknown)}")
     from .claims import parse_claims

@@ -18,6 +18,9 @@ kind                   what is measured                                         
                        instances built for each ε (``threshold_axis``), T ∝ ε^{-p}
 ``bound``              mean of the final metric (95% t-interval) vs a theorem's         the whole CI is below the bound in
                        explicit bound, ``below`` or per run from ``bound_axis``          every selected run
+``hitting_ratio``      ratio of mean hitting times of a threshold (per run from         the whole CI is ``above`` (and/or
+                       ``threshold_axis``), ``against`` over ``optimizer``, paired      ``below``) the stated value; the
+                       bootstrap over replicates                                        ``ratio_axis`` value is shown beside
 ``advantage``          ratio best(``against``)/best(``optimizer``) of the mean final    the whole CI is ``above`` (and/or
                        metric, each best over the ``tune`` axis; bootstrap over         ``below``) the stated value
                        replicates re-tunes in every resample
@@ -49,11 +52,11 @@ from . import theory as TH
 __all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
 
 KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome",
-         "hitting_sweep", "advantage", "bound")
+         "hitting_sweep", "advantage", "bound", "hitting_ratio")
 _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
          "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max",
-         "bound_axis"}
+         "bound_axis", "ratio_axis"}
 
 
 #: keys that change how a claim is judged, and what their ``note`` must say
@@ -105,6 +108,8 @@ class Claim:
     eps_max: float | None = None
     #: bound claims: the sweep axis (e.g. ``tag.bound``) holding each run's explicit bound
     bound_axis: str | None = None
+    #: hitting_ratio claims: the sweep axis holding the ratio to show beside the measured one
+    ratio_axis: str | None = None
 
     def source(self) -> str:
         if self.theory:
@@ -204,8 +209,21 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
                 raise ValueError(f"{at}: an advantage claim needs 'tune' (the sweep axis each method is tuned over)")
             if "above" not in kw and "below" not in kw:
                 raise ValueError(f"{at}: an advantage claim needs 'above' and/or 'below' (bounds on the ratio)")
+        elif kind == "hitting_ratio":
+            if kw.get("against") not in labels:
+                raise ValueError(f"{at}: a hitting_ratio claim needs 'against', another label of this experiment "
+                                 f"({', '.join(labels)})")
+            if not isinstance(kw.get("threshold_axis"), str):
+                raise ValueError(f"{at}: a hitting_ratio claim needs 'threshold_axis' (the sweep axis holding "
+                                 f"each run's threshold)")
+            if "above" not in kw and "below" not in kw:
+                raise ValueError(f"{at}: a hitting_ratio claim needs 'above' and/or 'below' (bounds on the ratio)")
+            if "tune" in kw:
+                raise ValueError(f"{at}: 'tune' belongs to advantage claims only")
         elif "against" in kw or "tune" in kw:
-            raise ValueError(f"{at}: 'against' and 'tune' belong to advantage claims only")
+            raise ValueError(f"{at}: 'against' and 'tune' belong to advantage and hitting_ratio claims only")
+        if "ratio_axis" in kw and kind != "hitting_ratio":
+            raise ValueError(f"{at}: 'ratio_axis' belongs to hitting_ratio claims only")
         if kind == "sample_complexity":
             eps = kw.get("eps")
             if not isinstance(eps, list) or len(eps) < 3:
@@ -377,6 +395,11 @@ def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
                            f"metric {claim.metric!r} not recorded in {cell.key}", None, keys)
     if claim.kind == "advantage":
         return _evaluate_advantage(claim, cells, results)
+    if claim.kind == "hitting_ratio":
+        try:
+            return _evaluate_hitting_ratio(claim, cells, results)
+        except ValueError as err:
+            return Verdict(claim, "inconclusive", None, "", None, None, f"refused: {err}", None, keys)
     try:
         if claim.kind in ("exact", "outcome", "bound"):
             return _evaluate_direct(claim, chosen, keys, problems_by_key or {})
@@ -577,17 +600,22 @@ def _evaluate_advantage(claim: Claim, cells, results) -> Verdict:
     if not math.isfinite(point):
         return Verdict(claim, "inconclusive", None, "", None, None,
                        "every tuning of one method diverged in some replicate", None, keys)
+    what = (f"best {claim.metric} of {claim.against} / best of {claim.optimizer} over {claim.tune} "
+            f"({n} paired replicates, re-tuned in each of 2000 resamples)")
+    return _ratio_verdict(claim, ratio, n, point, what, keys)
+
+
+def _ratio_verdict(claim: Claim, ratio, n: int, point: float, what: str, keys, shown: str = "") -> Verdict:
+    """Paired bootstrap CI of ``ratio(replicate indices)`` against the claim's ``above``/``below``."""
     gen = np.random.default_rng(_fit_seed(claim))
     boot = np.array([ratio(gen.integers(0, n, n)) for _ in range(2000)])
     lo, hi = (float(v) for v in np.quantile(boot[np.isfinite(boot)], [0.025, 0.975]))
     bounds = [(claim.above, "above"), (claim.below, "below")]
     bounds = [(v, side) for v, side in bounds if v is not None]
-    text = " and ".join(f"ratio {side} {v:g}" for v, side in bounds)
+    text = " and ".join(f"ratio {side} {v:g}" for v, side in bounds) + shown
     wrong = [f"CI entirely {('below' if side == 'above' else 'above')} {v:g}" for v, side in bounds
              if (hi < v if side == "above" else lo > v)]
     right = all((lo > v if side == "above" else hi < v) for v, side in bounds)
-    what = (f"best {claim.metric} of {claim.against} / best of {claim.optimizer} over {claim.tune} "
-            f"({n} paired replicates, re-tuned in each of 2000 resamples)")
     if right:
         return Verdict(claim, "agrees", bounds[0][0], text, point, (lo, hi), f"the whole CI is {text}: {what}",
                        None, keys)
@@ -595,6 +623,42 @@ def _evaluate_advantage(claim: Claim, cells, results) -> Verdict:
         return Verdict(claim, "disagrees", bounds[0][0], text, point, (lo, hi), f"{wrong[0]}: {what}", None, keys)
     return Verdict(claim, "inconclusive", bounds[0][0], text, point, (lo, hi),
                    f"the CI [{lo:.3g}, {hi:.3g}] straddles a bound: {what}", None, keys)
+
+
+def _evaluate_hitting_ratio(claim: Claim, cells, results) -> Verdict:
+    """Mean first step at which each replicate's metric is <= the run's threshold: ``against`` / ``optimizer``."""
+    times, thresholds, shown = {}, {}, {}
+    for label in (claim.optimizer, claim.against):
+        picked = _select(replace(claim, optimizer=label), cells, results)
+        if len(picked) != 1:
+            raise ValueError(f"{len(picked)} cells of {label!r} match select {claim.select}; a hitting ratio "
+                             f"compares one run of each method: add 'select'")
+        cell, res = picked[0]
+        threshold = cell.value(claim.threshold_axis)
+        if threshold is None:
+            raise ValueError(f"cell {cell.key} has no sweep axis {claim.threshold_axis!r}")
+        steps = _hitting_steps(res.checkpoints, _values(claim, res), float(threshold))
+        missed = int(np.sum(np.isnan(steps)))
+        if missed:
+            raise ValueError(f"{missed} of {steps.size} replicates of {label!r} never reached {threshold:g} "
+                             f"within {res.steps} steps (censored): lengthen the run")
+        times[label], thresholds[label] = steps, float(threshold)
+        if claim.ratio_axis is not None and cell.value(claim.ratio_axis) is not None:
+            shown[label] = float(cell.value(claim.ratio_axis))
+    a, b = times[claim.optimizer], times[claim.against]
+    if a.size != b.size:
+        raise ValueError(f"the runs have different replicate counts ({a.size}, {b.size}): a paired comparison "
+                         f"needs equal counts")
+    keys = tuple(c.key for lab in (claim.optimizer, claim.against)
+                 for c, _ in _select(replace(claim, optimizer=lab), cells, results))
+
+    def ratio(idx):
+        return float(b[idx].mean() / a[idx].mean())
+
+    beside = f" (beside {claim.ratio_axis.split('.')[-1]} = {next(iter(shown.values())):.4g})" if shown else ""
+    what = (f"mean first step with {claim.metric} <= {thresholds[claim.optimizer]:g}: {b.mean():.4g} for "
+            f"{claim.against}, {a.mean():.4g} for {claim.optimizer} ({a.size} paired replicates, 2000 resamples)")
+    return _ratio_verdict(claim, ratio, a.size, ratio(np.arange(a.size)), what, keys, beside)
 
 
 def _median_ci(sorted_vals: np.ndarray, confidence: float = 0.95):

@@ -81,6 +81,21 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
             fig, table = plot_advantage(cells, results, x=spec["x"], tune=spec["tune"], reference=spec["reference"],
                                         metric=spec.get("metric", metric), suptitle=title)
             meta["advantage"] = {label: {str(k): v for k, v in entry.items()} for label, entry in table.items()}
+        elif spec.get("kind") == "hitting_ratio":
+            from .claims import Claim
+            from .figures import plot_hitting_ratio
+            by_x = {}
+            for value in sorted({c.value(spec["x"]) for c in cells}):
+                cell = next(c for c in cells if c.value(spec["x"]) == value)
+                claim = Claim(name=f"{spec['x']} = {value}", kind="hitting_ratio", optimizer=spec["reference"],
+                              against=spec["against"], metric=spec.get("metric", "avg_certificate_l1"),
+                              lam=float(cell.value(spec["lam"])), threshold_axis=spec["threshold"],
+                              select={spec["x"]: value}, above=0.0)
+                by_x[value] = (evaluate(claim, cells, results), float(cell.value(spec["ratio"])))
+            fig = plot_hitting_ratio(by_x, x=spec["x"], reference=spec["reference"], against=spec["against"],
+                                     suptitle=title)
+            meta["hitting_ratio"] = {str(k): {"measured": v.measured, "ci": list(v.ci) if v.ci else None,
+                                              "bound_ratio": b, "reason": v.reason} for k, (v, b) in by_x.items()}
         elif not exp.sweep:
             fig = plot_stationarity(results, exp.labels, metric=metric, title=title,
                                     logy=metric not in LINEAR_METRICS)

@@ -65,3 +65,30 @@ def test_o2nc_sweeps_are_the_theorems_parameters(name):
         for row, w in zip(rows, want):
             assert row[0] == w["T"] and w["regime"] == "lambda"     # T is set by the λ^(1/2) ε^(-3/2) term
             np.testing.assert_allclose(row[1:], [w["beta"], w["D"], w["sgdm_lr"], w["eps"], w["bound"]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["coordinate_adaptivity", "coordinate_adaptivity_dim"])
+def test_coordinate_adaptivity_runs_the_theorems_parameters(name):
+    # Theorem 18 (coordinate-wise) and Theorem 11 through Lemma 16 (global) for the same (λ, 2ε)-L1 target,
+    # recomputed from each row's weights; each claim's λ is its row's
+    path = catalog.experiment_files()[name]
+    data = tomllib.loads(path.read_text())
+    exp = catalog.load_experiment(name)
+    rows_by_tag = {}
+    for table in (data["sweep"], data["quick"]["sweep"]):
+        (axes, rows), = table.items()
+        names = axes.split(",")
+        for row in rows:
+            r = dict(zip(names, row))
+            assert r["problem.weights"] == r["problem.noise.sigma"] and r["problem.dim"] == len(r["problem.weights"])
+            q = ahn_cutkosky.coordinate_comparison(r["problem.weights"], kappa=0.4, lam_fraction=1e-4)
+            c, g = "optimizer[Clipped Adam + EMA (coordinate-wise)].", "optimizer[Clipped Adam + EMA (global norm)]."
+            got = [r["horizon"], r[c + "beta"], r[c + "clip_radius"], r[g + "beta"], r[g + "clip_radius"],
+                   r["tag.target"], r["tag.lam"], r["tag.bound_ratio"]]
+            want = [q["horizon"], q["coordinate"].beta, q["coordinate"].D, q["global"].beta, q["global"].D,
+                    q["target"], q["lam"], q["bound_ratio"]]
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+            rows_by_tag[row[0]] = r
+    for claim in exp.claims:
+        (axis, value), = claim.select.items()
+        assert claim.lam == pytest.approx(rows_by_tag[value]["tag.lam"], rel=1e-8)

@@ -20,16 +20,28 @@ and step ηβ, with the random scaling :math:`s_t`; μ > 0 (the regulariser of t
 losses) shrinks the momentum to :math:`\beta/(1+\eta\mu)`, akin to weight decay on the update.
 The exponential law makes the expected function change exact,
 :math:`E_s[F(x + s\Delta)] - F(x) = E_s\langle\nabla F(x + s\Delta), \Delta\rangle`, which is why
-the gradient is taken at the new iterate. This recursion is the one in the authors' code
-(``unconstrained_ogd``: "Delta <- beta/(1+eta*mu) * (Delta - eta*grad)", "as implemented in
-Exponentiated O2NC"); its exact match with the paper's algorithm statement and the paper's
-parameter choices are (unverified).
+the gradient is taken at the new iterate.
+
+What was checked (December 2026). The paper's own text (arXiv 2405.09742, PMLR 235) could not be read
+beyond its abstract; what could be read agrees with this implementation:
+
+* the first author's code (``ZQZCalin/jaxoptimizers``, ``optimizers/online_learners.py``:
+  ``unconstrained_ogd``, "Delta <- beta/(1+eta*mu) * (Delta - eta*grad)"; ``optimizers/o2nc.py``: the
+  update is Δ times one ``exponential`` draw, Δ starts at zero; the EMA is "totally optional for
+  output purpose");
+* Ahn & Cutkosky's restatement of the conversion (NeurIPS 2024, Algorithm 1: x_t = x_{t−1} + α_t z_t,
+  α_t ~ Exp(1), the gradient at x_t, the bias-corrected EMA of the iterates as the output, certified
+  at a uniformly random t).
+
+Conventions: the authors' code evaluates a step schedule at the update count before it is incremented
+(0-based); ratecheck's ``lr`` is evaluated at t = 1, 2, … (the same for a constant η). The paper's
+choices of β, η and μ as functions of (λ, ε), and its theorem numbers, remain (unverified); ratecheck's
+O2NC experiments run it beside clipped Adam with η = D·sqrt(1 − β²)/C (their own choice, stated there).
 
 Output: the EMA of the iterates (the gradient points) with the exponentiation constant β (or
 ``ema_beta``), bias-corrected,
 :math:`\bar x_t = \frac{1-\beta}{1-\beta^t}\sum_{s \le t}\beta^{t-s} x_s`, i.e.
-:math:`a_t = (1-\beta)/(1-\beta^t)` in the base class's averaging; that this is the point the
-theorem certifies (with t drawn uniformly) is (unverified). When the problem has a box domain
+:math:`a_t = (1-\beta)/(1-\beta^t)` in the base class's averaging. When the problem has a box domain
 the simulator projects :math:`x_t` before the gradient is taken there.
 
 Theoretical guarantee
