@@ -690,12 +690,12 @@ def reductions() -> tuple:
     hess = _gradient_bound(lambda s: H / 2 * s, lam_hess)
     return (
         Reduction("smooth", "F is L-smooth", lam_smooth, smooth[0], smooth[1], reduce_rate(lam_smooth),
-                  "Zhang & Cutkosky 2024; used by Ahn & Cutkosky 2024 (theorem numbers (unverified))"),
+                  "Ahn & Cutkosky 2024, Lemma 4 (citing Zhang & Cutkosky 2024, Lemma 2.3); Corollary 13"),
         Reduction("hessian", "∇²F is H-Lipschitz", lam_hess, hess[0], hess[1], reduce_rate(lam_hess),
-                  "Zhang & Cutkosky 2024; used by Ahn & Cutkosky 2024 (theorem numbers (unverified))"),
+                  "Ahn & Cutkosky 2024, Lemma 4 (citing Zhang & Cutkosky 2024, Lemma 2.3); Corollary 13"),
         Reduction("goldstein", "F is G-Lipschitz; with λ = ε/δ², (λ,ε) relaxes (δ,ε)-Goldstein",
                   eps / delta**2, None, None, reduce_rate(eps / delta**2),
-                  "Zhang & Cutkosky 2024 (theorem number (unverified))"),
+                  "Ahn & Cutkosky 2024, Lemma 5 (citing Zhang & Cutkosky 2024, Lemma 2.4): ε' = (1 + 2G/(λδ²))ε"),
     )
 
 
