@@ -76,7 +76,7 @@ def test_noise_draws_count_every_random_number():
     w = bench.WORKLOADS["W4"]
     draws = dict(bench.noise_draws(w, 10))
     assert draws["standard_normal"] == [256 * 100 * 10]            # one block of 256 replicates
-    assert draws["random"] == [256 * 10]                            # the optimizer's uniform per replicate
+    assert draws["standard_exponential"] == [256 * 10]              # the optimizer's Exp(1) scaling per replicate
     assert bench.noise_draws(bench.WORKLOADS["W2"], 10) == [("random", [256 * 10] * 16)]
 
 

@@ -28,6 +28,33 @@ def _sgrad(p, x, rng, t=1):
     return p.stochastic_grad(x, rng, t) if p.time_varying else p.stochastic_grad(x, rng)
 
 
+def _coordinate_violations(p, rng) -> dict:
+    """Which declared per-coordinate properties fail numerically (an empty dict: none).
+
+    ``G_coords``: |∂_iF| <= G_i at points around the start (and scaled far out); ``noise_bound``:
+    |g_i − ∂_iF| <= b_i on 20 000 draws; ``sigma_coords``: the empirical per-coordinate variance is
+    within its CI of σ_i² or below it, and Σσ_i² is the declared σ² when both are declared.
+    """
+    c, bad = p.constants(), {}
+    x = _points(p, 400, rng, spread=3.0)
+    if c["G_coords"] is not None and np.any(np.abs(p.grad(x)) > c["G_coords"] * (1 + 1e-9) + 1e-12):
+        bad["G_coords"] = "a partial derivative exceeds its declared bound"
+    if p.time_varying or (c["noise_bound"] is None and c["sigma_coords"] is None):
+        return bad
+    n = 20000
+    xs = np.repeat(x[:1], n, axis=0)
+    err = p.stochastic_grad(xs, np.random.default_rng(5)) - p.grad(xs[:1])[0]
+    if c["noise_bound"] is not None and np.any(np.abs(err) > c["noise_bound"] * (1 + 1e-12) + 1e-12):
+        bad["noise_bound"] = f"a draw exceeds its declared almost-sure bound (max |noise| {np.abs(err).max():.3g})"
+    if c["sigma_coords"] is not None:
+        sq = err * err
+        if np.any(sq.mean(axis=0) > c["sigma_coords"] ** 2 + 5 * sq.std(axis=0, ddof=1) / np.sqrt(n) + 1e-12):
+            bad["sigma_coords"] = "a coordinate's noise variance exceeds its declared sigma_i^2"
+        if np.isfinite(c["sigma2"]) and not np.isclose(np.sum(c["sigma_coords"] ** 2), c["sigma2"], rtol=1e-12):
+            bad["sigma_coords"] = "the declared sigma_i^2 do not add up to the declared sigma^2"
+    return bad
+
+
 # ------------------------------------------------------------------------- problems
 @pytest.mark.parametrize("name", PROBLEMS)
 class TestProblemContract:
@@ -106,6 +133,15 @@ class TestProblemContract:
             pytest.skip("no declared G")
         x = _points(p, 500, rng, spread=3.0)
         assert np.all(np.linalg.norm(p.grad(x), axis=1) <= G * (1 + 1e-9))
+
+    @pytest.mark.parametrize("noise", [None, {"kind": "rademacher", "sigma": 0.5}, {"kind": "uniform", "sigma": 0.3},
+                                       {"kind": "sparse", "sigma": 0.4, "p": 0.2}, {"kind": "gaussian", "sigma": 0.5}])
+    def test_declared_per_coordinate_constants_hold(self, name, noise, rng):
+        p = problems.make(name, noise=noise)
+        assert _coordinate_violations(p, rng) == {}
+        c = p.constants()
+        if noise is not None and noise["kind"] == "gaussian":
+            assert c["noise_bound"] is None            # unbounded noise declares no almost-sure bound
 
     @pytest.mark.parametrize("noise", [None, {"kind": "gaussian", "sigma": 0.5}])
     def test_stochastic_gradient_unbiased_with_declared_variance(self, name, noise, rng):
@@ -210,3 +246,16 @@ class TestOptimizerContract:
                 assert 0.0 < opt.output_weight(t) <= 1.0
             res = rc.simulate(_quadratic(), opt, steps=20, replicates=4, seed=0)
             assert {"out_grad_norm_sq", "cert_grad_norm", "cert_spread"} <= set(res.metrics)
+
+
+def test_a_false_declaration_fails_the_contract_checks(rng):
+    # the same checks catch a family that claims more than it has: a too-small per-coordinate G, bounded noise
+    # declared for Gaussian noise, and a too-small per-coordinate variance
+    class Overclaims(problems.get("nonsmooth_well")):
+        def constants(self):
+            c = super().constants()
+            return {**c, "G_coords": 0.5 * c["G_coords"], "noise_bound": np.full(self.dim, 3.0),
+                    "sigma_coords": 0.5 * c["sigma_coords"]}
+
+    bad = _coordinate_violations(Overclaims(dim=4, noise={"kind": "gaussian", "sigma": 1.0}), rng)
+    assert set(bad) == {"G_coords", "noise_bound", "sigma_coords"}, bad

@@ -24,7 +24,12 @@ last, on the gradient of the scaled problem, with its own per-coordinate scales.
 Declared constants (``None`` where they do not exist or are unknown):
 ``L`` gradient Lipschitz, ``mu`` strong convexity, ``G`` bound on ‖∇F‖ (Lipschitz
 constant of F), ``H`` Hessian Lipschitz, ``sigma2`` bound on E‖g − ∇F‖², ``f_star``
-= inf F, ``x_star`` a minimiser (shape ``(dim,)``).
+= inf F, ``x_star`` a minimiser (shape ``(dim,)``); per coordinate (arrays of shape ``(dim,)``):
+``G_coords`` with :math:`|\partial_iF| \le G_i` (Assumption 14 of Ahn & Cutkosky; scales as
+:math:`G_i s_i`), ``sigma_coords`` with :math:`E|g_i - \partial_iF|^2 \le \sigma_i^2` and ``noise_bound``
+with :math:`|g_i - \partial_iF| \le b_i` almost surely (``None`` when the noise is unbounded). The
+last two come from the noise model when the family's oracle is exact; a family with its own
+randomness declares them (or leaves them unknown).
 """
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ from .noise import Noise, make_noise
 
 __all__ = ["Problem"]
 
-CONSTANTS = ("L", "mu", "G", "H", "sigma2", "f_star", "x_star")
+CONSTANTS = ("L", "mu", "G", "H", "sigma2", "f_star", "x_star", "G_coords", "sigma_coords", "noise_bound")
 #: largest dim a problem accepts (its parameter vectors are allocated when it is built)
 MAX_DIM = 10**6
 
@@ -215,6 +220,13 @@ class Problem:
             if c["x_star"] is not None:
                 c["x_star"] = np.asarray(c["x_star"]) / s
         c["sigma2"] = c["sigma2"] + self.noise.sigma2(self.dim)
+        if c["G_coords"] is not None:
+            c["G_coords"] = np.asarray(c["G_coords"], dtype=float) * (1.0 if s is None else s)
+        if self.oracle_kind == "exact" and not self.intrinsic_sigma2 and not self.noise.needs_grad:
+            c["sigma_coords"] = np.sqrt(self.noise.coord_var(self.dim))
+            c["noise_bound"] = self.noise.coord_bound(self.dim)
+        elif self.noise.kind != "none" or s is not None:
+            c["sigma_coords"] = c["noise_bound"] = None  # a family's own declaration covers its bare oracle only
         if self.noise.needs_grad and getattr(self.noise, "sigma1", 0) > 0:
             c["sigma2"] = float("inf")
         return c

@@ -80,7 +80,8 @@ class L1(Problem):
         return g
 
     def _constants(self):
-        return {"G": float(np.linalg.norm(self.weights)), "f_star": 0.0, "x_star": self.center.copy()}
+        return {"G": float(np.linalg.norm(self.weights)), "G_coords": self.weights.copy(), "f_star": 0.0,
+                "x_star": self.center.copy()}
 
     def _domain(self):
         if self.radius is None:

@@ -11,14 +11,19 @@ kind           draw per coordinate i                                            
 ``none``       0                                                                      0
 ``gaussian``   :math:`\sigma_i z`, z ~ N(0,1)                                         Σσ_i²
 ``student_t``  :math:`\sigma_i \sqrt{(\nu-2)/\nu}\, T_\nu` (ν>2: std σ_i); ν≤2: σ_i T_ν   Σσ_i² or ∞
-``rademacher`` :math:`\pm\sigma_i` with probability 1/2 each (bounded)                 Σσ_i²
-``uniform``    :math:`U[-\sqrt3\sigma_i, \sqrt3\sigma_i]` (bounded)                     Σσ_i²
+``rademacher`` :math:`\pm\sigma_i` with probability 1/2 each (bounded by σ_i)           Σσ_i²
+``uniform``    :math:`U[-\sqrt3\sigma_i, \sqrt3\sigma_i]` (bounded by √3σ_i)             Σσ_i²
 ``sparse``     :math:`\sigma_i (B - p)/\sqrt{p(1-p)}`, B ~ Bernoulli(p): rare spikes    Σσ_i²
 ``affine``     :math:`\sqrt{\sigma_0^2 + \sigma_1^2\|\nabla F\|^2}\; w_i z`, Σw_i² = 1      σ0² + σ1²‖∇F‖²
 =============  =====================================================================  ===============
 
 For ``affine`` the per-coordinate shape ``w`` is ``sigma`` normalised to unit norm
 (uniform by default), so the total variance is exactly σ0² + σ1²‖∇F(x)‖².
+
+``coord_bound(dim)`` is the per-coordinate almost-sure bound :math:`|\xi_i| \le b_i` (``None`` when the
+noise is unbounded: Gaussian, Student-t, affine): Rademacher σ_i, uniform √3σ_i, sparse
+:math:`\sigma_i\max(p, 1-p)/\sqrt{p(1-p)}`. It is what a bounded-gradient hypothesis
+(‖g‖∞ ≤ G almost surely) reads; ``coord_var`` is what a per-coordinate variance hypothesis reads.
 """
 from __future__ import annotations
 
@@ -90,6 +95,11 @@ class Noise:
     def sigma2(self, dim: int) -> float:
         """Declared total variance E‖ξ‖²."""
         return float(self.coord_var(dim).sum())
+
+    def coord_bound(self, dim: int) -> np.ndarray | None:
+        """Per-coordinate almost-sure bound b_i with |ξ_i| ≤ b_i, or ``None`` when ξ is unbounded."""
+        s = self.scales(dim)
+        return np.zeros(dim) if not np.any(s > 0) else None
 
     def validate(self, dim: int) -> "Noise":
         s = self.scales(dim)
@@ -168,6 +178,9 @@ class Rademacher(Noise):
 
     kind: ClassVar[str] = "rademacher"
 
+    def coord_bound(self, dim):
+        return np.array(self.scales(dim))
+
     def sample(self, rng, out, grad=None):
         rng.random(out=out)
         np.less(out, 0.5, out=out)          # 1.0 / 0.0
@@ -183,6 +196,9 @@ class Uniform(Noise):
     """Bounded noise: uniform on [-sqrt(3) sigma, sqrt(3) sigma] (std sigma)."""
 
     kind: ClassVar[str] = "uniform"
+
+    def coord_bound(self, dim):
+        return math.sqrt(3.0) * self.scales(dim)
 
     def sample(self, rng, out, grad=None):
         rng.random(out=out)
@@ -202,6 +218,10 @@ class Sparse(Noise):
     def validate(self, dim):
         V.real("noise.p", self.p, low=0.0, high=1.0, low_open=True, high_open=True)
         return super().validate(dim)
+
+    def coord_bound(self, dim):
+        p = self.p
+        return self.scales(dim) * max(p, 1.0 - p) / math.sqrt(p * (1.0 - p))
 
     def sample(self, rng, out, grad=None):
         p = self.p
@@ -233,6 +253,9 @@ class Affine(Noise):
     def _shape(self, dim):
         s = self.scales(dim)
         return s / np.sqrt(np.sum(s * s))
+
+    def coord_bound(self, dim):
+        return None if self.sigma0 > 0 or self.sigma1 > 0 else np.zeros(dim)
 
     def coord_var(self, dim):
         if self.sigma1 > 0:

@@ -7,7 +7,7 @@ taking :math:`\operatorname{sign}(0) = 0` (so g = 0 at the minimiser).
 
 Declared constants (derivations):
 
-* ``G = √d (1 + a b)``: :math:`|g_i| \le 1 + ab`, hence :math:`\|g\| \le \sqrt d\,(1 + ab)`;
+* ``G = √d (1 + a b)``, ``G_coords = 1 + a b`` per coordinate: :math:`|g_i| \le 1 + ab`, hence :math:`\|g\| \le \sqrt d\,(1 + ab)`;
   F is G-Lipschitz.
 * ``f_star = 0`` at ``x_star = 0``: both terms are ≥ 0 and vanish only at 0.
 * No L (kink at 0), no μ, no H.
@@ -81,7 +81,8 @@ class NonsmoothWell(Problem):
         return g
 
     def _constants(self):
-        return {"G": math.sqrt(self.dim) * (1.0 + self.a * self.b), "f_star": 0.0,
+        return {"G": math.sqrt(self.dim) * (1.0 + self.a * self.b), "G_coords": np.full(self.dim, 1.0 + self.a * self.b),
+                "f_star": 0.0,
                 "x_star": np.zeros(self.dim)}
 
     def _initial_point(self):

@@ -88,7 +88,8 @@ class SmoothWell(Problem):
 
     def _constants(self):
         a, b = self.a, self.b
-        return {"G": math.sqrt(self.dim) * (1.0 + a * b), "L": 1.0 + a * b * b,
+        return {"G": math.sqrt(self.dim) * (1.0 + a * b), "G_coords": np.full(self.dim, 1.0 + a * b),
+                "L": 1.0 + a * b * b,
                 "H": a * b ** 3 + _PSEUDO_HUBER_THIRD, "f_star": 0.0, "x_star": np.zeros(self.dim)}
 
     def _initial_point(self):
