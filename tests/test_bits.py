@@ -89,6 +89,15 @@ def cases() -> dict:
                      ("amsgrad", {"lr": 0.05}), ("amsgrad", {"lr": 0.05, "convention": "torch"}),
                      ("adopt", {"lr": 0.05}), ("adopt", {"lr": 0.05, "clip": False, "eps": 0.0}),
                      ("adamomentum", {"lr": 0.05}), ("adamomentum", {"lr": 0.05, "eps": 0.0}),
+                     # issue 12: the official options (new entries; the ones above are unchanged except
+                     # quad-gauss/adamomentum, whose default eps became the official 1e-16)
+                     ("adamomentum", {"lr": 0.05, "rectify": True}),
+                     ("adamomentum", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
+                     ("adamomentum", {"lr": 0.05, "weight_decay": 0.1, "decouple": False}),
+                     ("adamomentum", {"lr": {"schedule": "inv_sqrt", "lr": 0.1},
+                                      "beta1": {"schedule": "one_minus_inv_sqrt", "beta": 0.3}}),
+                     ("adam", {"lr": 0.05, "weight_decay": 0.1}), ("adam", {"lr": 0.05, "weight_decay": 0.1, "decouple": True}),
+                     ("adopt", {"lr": 0.05, "weight_decay": 0.1}), ("adopt", {"lr": 0.05, "weight_decay": 0.1, "decouple": True}),
                      ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02}),
                      ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02, "clip": "global", "ema_beta": 0.9}),
                      ("adam_ema", {"lr": 0.05}),
