@@ -109,6 +109,8 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if code[0] in (COS, NONSMOOTH) and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
+    if running and getattr(problem, "regret", False):
+        return "the kernel does not record avg_gap (the running average of F − F*)"
     if not getattr(problem, "rowwise", False) and running:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
     if _optimizer_code(optimizer) is None:

@@ -110,6 +110,11 @@ def cases() -> dict:
     c["multi/amsgrad"] = (_q(noise={"kind": "student_t", "sigma": 0.3}), O.make("amsgrad", lr=0.05), multi)
     c["multi/clipped_adam_ema"] = (_q(noise=GAUSS), O.make("clipped_adam_ema", lr=0.05, clip_radius=0.05), multi)
     c["multi/sgdm_random_scaling"] = (_q(noise=GAUSS), O.make("sgdm_random_scaling", lr=0.05), multi)
+    # issue 12: the online convex family (records avg_gap) with AdaM3's convex schedules
+    c["online_l1/adamomentum-geometric"] = (
+        P.make("online_l1", dim=3, center=0.25, noise={"kind": "rademacher", "sigma": 0.5}),
+        O.make("adamomentum", lr={"schedule": "inv_sqrt", "lr": 0.1},
+               beta1={"schedule": "geometric", "beta": 0.9, "decay": 0.99}), small)
     c["multi/adopt-toy"] = (P.make("adopt_toy", k=10.0), O.make("adopt", lr=0.01, beta2=0.5), multi)
     c["default-blocks/adam-300"] = (P.make("quadratic", dim=20, noise={"kind": "gaussian", "sigma": [0.1] * 20}),
                                     O.make("adam", lr=0.01), {"steps": 40, "replicates": 300, "seed": 3})

@@ -22,6 +22,7 @@ _MODULES = {
     "robust_regression": "RobustRegression",
     "nonsmooth_well": "NonsmoothWell",
     "l1": "L1",
+    "online_l1": "OnlineL1",
     "reddi_online": "ReddiOnline",
     "reddi_stochastic": "ReddiStochastic",
     "adopt_toy": "AdoptToy",
