@@ -11,6 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[2]))  # this checkout's ratecheck, not an installed one
+
 import numpy as np
 
 import ratecheck as rc

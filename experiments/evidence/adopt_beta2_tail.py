@@ -5,6 +5,11 @@ Unclipped ADOPT, beta2 = 0.1, alpha = 1e-3 (the stationary regime of a run with 
 coordinates, 40000 steps after a 10000-step burn-in; prints P(|g_hat| > c) and E[(|g_hat| - c)_+] for the clip
 values c_k at k = 1e4 ... 1e7. Run: python3 experiments/evidence/adopt_beta2_tail.py
 """
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[2]))  # this checkout's ratecheck, not an installed one
+
 import numpy as np
 
 from ratecheck import catalog, optimizers
