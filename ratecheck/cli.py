@@ -77,6 +77,8 @@ def cmd_list(args) -> int:
     if what in ("all", "schedules"):
         lines.append("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):")
         lines += [f"  {n:22s} {_first_line(_schedules._REGISTRY[n].__doc__)}" for n in _schedules.names()]
+        lines.append("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):")
+        lines += [f"  {n:22s} {_first_line(_schedules._BETA_REGISTRY[n].__doc__)}" for n in _schedules.beta_names()]
     if what in ("all", "noise"):
         from .problems.noise import _KINDS
         lines.append("noise kinds (noise = {kind = NAME, sigma = ...}):")
