@@ -230,6 +230,11 @@ class Carry:
                      book, [s for c in carries for s in c.noise], [s for c in carries for s in c.opt])
 
 
+def records_regret(problem, consts: dict) -> bool:
+    """Whether ``avg_gap`` is recorded: an online family (``regret``) with a declared f*."""
+    return bool(getattr(problem, "regret", False)) and consts["f_star"] is not None
+
+
 class Book:
     """Per-replicate bookkeeping shared by the engines: running metrics, divergence, records."""
 
@@ -243,6 +248,7 @@ class Book:
             if running:
                 self.run_min, self.run_sum = carry["run_min"], carry["run_sum"]
                 self.run_min_gap = carry.get("run_min_gap")
+                self.run_sum_gap = carry.get("run_sum_gap")
             return
         self.alive = np.ones(reps, dtype=bool)
         self.diverged_step = np.full(reps, -1, dtype=np.int64)
@@ -251,6 +257,7 @@ class Book:
             self.run_min = np.full(reps, np.inf)
             self.run_sum = np.zeros(reps)
             self.run_min_gap = np.full(reps, np.inf) if consts["f_star"] is not None else None
+            self.run_sum_gap = np.zeros(reps) if records_regret(problem, consts) else None
 
     def carry(self) -> dict:
         out = {"alive": self.alive, "diverged_step": self.diverged_step, "records": self.records}
@@ -258,6 +265,8 @@ class Book:
             out.update(run_min=self.run_min, run_sum=self.run_sum)
             if self.run_min_gap is not None:
                 out["run_min_gap"] = self.run_min_gap
+            if self.run_sum_gap is not None:
+                out["run_sum_gap"] = self.run_sum_gap
         return out
 
     def running_step(self, x: np.ndarray) -> None:
@@ -265,7 +274,10 @@ class Book:
         np.minimum(self.run_min, gn, out=self.run_min)
         self.run_sum += gn
         if self.run_min_gap is not None:
-            np.minimum(self.run_min_gap, self.problem.value(x) - self.consts["f_star"], out=self.run_min_gap)
+            gap = self.problem.value(x) - self.consts["f_star"]
+            np.minimum(self.run_min_gap, gap, out=self.run_min_gap)
+            if self.run_sum_gap is not None:
+                self.run_sum_gap += gap
 
     def check(self, x: np.ndarray, t: int) -> None:
         """Mark replicates whose iterate became non-finite at step t, and freeze them at NaN."""
@@ -284,6 +296,8 @@ class Book:
             row["avg_grad_norm_sq"] = self.run_sum / t
             if self.run_min_gap is not None:
                 row["min_gap"] = self.run_min_gap
+            if self.run_sum_gap is not None:
+                row["avg_gap"] = self.run_sum_gap / t
         if output is not None:
             row.update(point_metrics(problem, output.mean, consts, prefix="out_"))
             if self.certificate:

@@ -87,6 +87,8 @@ def _optimizer_code(optimizer):
     name = optimizer.name
     if type(optimizer) not in _REGISTRY.values():
         return None
+    if getattr(optimizer, "weight_decay", 0.0) != 0.0:
+        return None  # no weight decay in the kernel: the NumPy engine runs it (same bits as the reference)
     if name in ("adam", "amsgrad", "adam_ema"):
         return ADAM
     if name == "adopt":
@@ -105,13 +107,16 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if code[0] in (COS, NONSMOOTH) and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
+    if running and getattr(problem, "regret", False):
+        return "the kernel does not record avg_gap (the running average of F − F*)"
     if not getattr(problem, "rowwise", False) and running:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
     if certificate:
         return "the certificate's time averages over every step are not in the kernel"
     if _optimizer_code(optimizer) is None:
         return f"no kernel for optimizer {optimizer.name!r}" + (
-            " with clip='global'" if optimizer.name == "clipped_adam_ema" else "")
+            " with clip='global'" if optimizer.name == "clipped_adam_ema" else "") + (
+            " with weight decay" if getattr(optimizer, "weight_decay", 0.0) != 0.0 else "")
     return None
 
 

@@ -10,6 +10,9 @@ kind                   what is measured                                         
 ``rate``               exponent of the metric against t (:func:`fit_rate`, one run)     the predicted exponent lies in the CI
 ``horizon_rate``       exponent of the final metric across horizons T (one run per T)   the predicted exponent lies in the CI
 ``upper_bound``        exponent as for ``rate`` (or ``horizon_rate`` with horizons)     the CI does not lie above the prediction
+                       of the metric divided by (1 + ln T)^k when the theory row
+                       records a log factor k for the claim's schedule (an O(·)
+                       bound with its log factor: the divided metric is O(T^slope))
 ``sample_complexity``  exponent p of T(ε) ∝ ε^{-p} (:func:`fit_sample_complexity`)      the predicted p lies in the CI
 ``linear_rate``        contraction factor ρ per step (:func:`fit_linear_rate`)          the predicted ρ lies in the CI
 ``exact``              final mean of the metric vs a closed form (``expected_from``)    max relative error ≤ ``rtol`` in every cell
@@ -30,6 +33,11 @@ kind                   what is measured                                         
 :meth:`SimulationResult.certificate` of optimizers that output an average or EMA at the checkpoint;
 ``"avg_certificate"`` its average over every step t = 1..T (the E_{t∼U[T]} that Ahn & Cutkosky's
 Theorem 11 bounds) and ``"avg_certificate_l1"`` that of the L1 measure (Definition 15, Theorem 18).
+
+``observation = true`` (with a ``note`` naming the hypothesis the run leaves) marks a claim
+whose experiment goes outside the theorem on purpose: its verdict is computed the same way but
+it is **not** a check of the theorem. Reports label it "observation" and leave it out of the
+counts, and ``ratecheck verify`` does not fail on it (a fuller hypothesis check is future work).
 
 A verdict is ``agrees``, ``disagrees`` or ``inconclusive`` (with the reason: local slopes
 not settled, too few surviving replicates, a CI straddling the threshold, ...). Like a
@@ -56,7 +64,8 @@ KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rat
 _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", "select", "expected",
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
          "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max",
-         "bound_axis", "ratio_axis"}
+         "bound_axis", "ratio_axis",
+         "observation"}
 
 
 #: keys that change how a claim is judged, and what their ``note`` must say
@@ -64,6 +73,7 @@ _NOTE_REQUIRED = {
     "tolerance": "saying why (e.g. deterministic run, measured local slopes)",
     "correction": "deriving its order q (where the T^-q term comes from)",
     "eps_max": "saying why the larger thresholds are outside the asymptotic regime",
+    "observation": "naming the hypothesis of the theorem the run leaves (an observation is not a check of it)",
 }
 
 
@@ -110,6 +120,8 @@ class Claim:
     bound_axis: str | None = None
     #: hitting_ratio claims: the sweep axis holding the ratio to show beside the measured one
     ratio_axis: str | None = None
+    #: the run leaves the theorem's hypotheses on purpose: reported as an observation, not a check
+    observation: bool = False
 
     def source(self) -> str:
         if self.theory:
@@ -136,7 +148,7 @@ class Verdict:
                 "metric": self.claim.metric, "theory": self.claim.theory, "source": self.claim.source(),
                 "verdict": self.verdict, "predicted": self.predicted, "predicted_text": self.predicted_text,
                 "measured": self.measured, "ci": list(self.ci) if self.ci else None, "reason": self.reason,
-                "cells": list(self.cells), "note": self.claim.note}
+                "cells": list(self.cells), "note": self.claim.note, "observation": self.claim.observation}
 
 
 # ------------------------------------------------------------------------ parsing
@@ -240,8 +252,10 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
             if kind not in ("horizon_rate", "upper_bound", "hitting_sweep"):
                 raise ValueError(f"{at}: 'correction' applies to fits across horizons or thresholds "
                                  f"(horizon_rate, upper_bound over horizons, hitting_sweep), not to {kind}")
+        if "observation" in kw and not isinstance(kw["observation"], bool):
+            raise TypeError(f"{at}: observation must be true or false, got {kw['observation']!r}")
         for key, why in _NOTE_REQUIRED.items():
-            if key in kw and not kw.get("note"):
+            if kw.get(key, None) not in (None, False) and not kw.get("note"):
                 raise ValueError(f"{at}: '{key}' needs a 'note' {why}")
         for key in ("expected", "rtol", "above", "below"):
             if key in kw:
@@ -431,21 +445,41 @@ def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
                                 min_replicates=1 if res.replicates < 5 else 5)
         return _verdict_interval(claim, predicted, text, fit.rho, fit.ci, fit, keys,
                                  asymptotic=fit.asymptotic is not False, why=fit.message)
+    k = _log_power(claim)
     if claim.kind == "horizon_rate" or (claim.kind == "upper_bound" and swept):
         order = np.argsort(horizons)
         hs = np.array(horizons, dtype=float)[order]
-        vals = [_values(claim, chosen[i][1])[-1] for i in order]
+        vals = [_values(claim, chosen[i][1])[-1] / _log_factor(h, k) for i, h in zip(order, hs)]
         fit = F.fit_horizon_sweep(hs, vals, center=claim.center, method=claim.method, rng=seed,
                                   correction=claim.correction)
     else:
         if swept:
             raise ValueError(f"a {claim.kind} claim reads one run; {len(chosen)} cells match")
         cell, res = chosen[0]
-        fit = F.fit_rate(res.checkpoints, _values(claim, res), center=claim.center, method=claim.method,
+        vals = _values(claim, res) / _log_factor(res.checkpoints.astype(float), k)[:, None]
+        fit = F.fit_rate(res.checkpoints, vals, center=claim.center, method=claim.method,
                          window=claim.window, rng=seed)
     ok = fit.asymptotic is not False and math.isfinite(fit.exponent)
-    return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys, asymptotic=ok,
-                             why=fit.message)
+    verdict = _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys, asymptotic=ok,
+                                why=fit.message)
+    if k:
+        verdict = replace(verdict, reason=f"{verdict.reason}; fitted on {claim.metric} / (1 + ln T)^{k}, "
+                                          f"the row's log factor for this schedule")
+    return verdict
+
+
+def _log_power(claim: Claim):
+    """The log factor an upper-bound claim divides out: the row's log power for its schedule (0 if none)."""
+    if claim.kind != "upper_bound" or not claim.theory or claim.expected is not None:
+        return 0
+    measure = claim.metric if claim.metric in TH.MEASURES else None
+    pred = TH.predicted_slope(claim.theory, measure, claim.schedule)
+    return pred.log_power or 0
+
+
+def _log_factor(t, k):
+    """(1 + ln t)^k (1 when k = 0): the bound's (1 + log T)^k of the O((1 + log T)^k T^p) rows."""
+    return (1.0 + np.log(t)) ** float(k) if k else np.ones_like(np.asarray(t, dtype=float))
 
 
 def _hitting_steps(checkpoints, values, threshold) -> np.ndarray:

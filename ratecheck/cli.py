@@ -77,6 +77,8 @@ def cmd_list(args) -> int:
     if what in ("all", "schedules"):
         lines.append("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):")
         lines += [f"  {n:22s} {_first_line(_schedules._REGISTRY[n].__doc__)}" for n in _schedules.names()]
+        lines.append("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):")
+        lines += [f"  {n:22s} {_first_line(_schedules._BETA_REGISTRY[n].__doc__)}" for n in _schedules.beta_names()]
     if what in ("all", "noise"):
         from .problems.noise import _KINDS
         lines.append("noise kinds (noise = {kind = NAME, sigma = ...}):")
@@ -87,15 +89,16 @@ def cmd_list(args) -> int:
 
 # ----------------------------------------------------------------------------- run
 def _print_verdicts(outcomes) -> int:
-    """Print one line per claim; return the number that disagree."""
+    """Print one line per claim; return the number of checks (not observations) that disagree."""
     bad = 0
     for o in outcomes:
         for v in o.verdicts:
             ci = f" [{v.ci[0]:.4g}, {v.ci[1]:.4g}]" if v.ci else ""
             meas = "—" if v.measured is None else f"{v.measured:.4g}"
-            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
+            obs = "observation " if v.claim.observation else ""
+            print(f"{obs}{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
                   f"theory {v.predicted_text or v.predicted} — {v.reason}")
-            bad += v.verdict == "disagrees"
+            bad += v.verdict == "disagrees" and not v.claim.observation
     return bad
 
 

@@ -127,17 +127,24 @@ def _fmt(x) -> str:
 def verdict_row(exp_name: str, v: Verdict) -> str:
     ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
     mark = {"agrees": "✅ agrees", "disagrees": "❌ disagrees", "inconclusive": "⚠️ inconclusive"}[v.verdict]
-    return (f"| {exp_name} | {v.claim.name} | {v.claim.kind} | {v.predicted_text or _fmt(v.predicted)} | "
+    kind = v.claim.kind
+    if v.claim.observation:  # outside the theorem's hypotheses: not a check of it
+        mark, kind = f"👁 observation ({v.verdict})", f"{kind}, observation"
+    return (f"| {exp_name} | {v.claim.name} | {kind} | {v.predicted_text or _fmt(v.predicted)} | "
             f"{_fmt(v.measured)}{ci} | {mark} | {v.reason} |")
 
 
 def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Path:
     """``report.md`` (claims table, then one section per experiment with its figures) and ``report.json``."""
     out = Path(out)
-    n = {k: sum(v.verdict == k for o in outcomes for v in o.verdicts) for k in ("agrees", "disagrees", "inconclusive")}
+    n = {k: sum(v.verdict == k and not v.claim.observation for o in outcomes for v in o.verdicts)
+         for k in ("agrees", "disagrees", "inconclusive")}
+    n_obs = sum(v.claim.observation for o in outcomes for v in o.verdicts)
     lines = [f"# ratecheck report ({mode})", "",
-             f"ratecheck {__version__}; {len(outcomes)} experiment(s), {sum(n.values())} claim(s): "
-             f"{n['agrees']} agree, {n['disagrees']} disagree, {n['inconclusive']} inconclusive; "
+             f"ratecheck {__version__}; {len(outcomes)} experiment(s), {sum(n.values())} claim(s) checked: "
+             f"{n['agrees']} agree, {n['disagrees']} disagree, {n['inconclusive']} inconclusive"
+             + (f", plus {n_obs} observation(s) outside a theorem's hypotheses (not counted)" if n_obs else "")
+             + "; "
              f"{elapsed:.0f} s for this invocation (runs already saved under the data directory are loaded, "
              f"not rerun).", "",
              "| experiment | claim | kind | theory | measured [95% CI] | verdict | reason |",
@@ -162,11 +169,12 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
             if p.suffix == ".png":
                 lines += [f"![{p.stem}]({p.name})", ""]
         for v in o.verdicts:
-            lines.append(f"- **{v.claim.name}** — {v.verdict}: {v.reason}"
+            obs = "observation outside the theorem, " if v.claim.observation else ""
+            lines.append(f"- **{v.claim.name}** — {obs}{v.verdict}: {v.reason}"
                          + (f" ({v.claim.note})" if v.claim.note else ""))
         lines.append("")
     atomic_write_bytes(out / "report.md", "\n".join(lines).encode())
-    payload = {"mode": mode, "version": __version__, "elapsed": elapsed, "counts": n,
+    payload = {"mode": mode, "version": __version__, "elapsed": elapsed, "counts": {**n, "observations": n_obs},
                "experiments": [o.meta for o in outcomes]}
     atomic_write_bytes(out / "report.json", (json.dumps(payload, indent=2, default=str) + "\n").encode())
     return out / "report.md"

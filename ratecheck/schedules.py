@@ -17,6 +17,21 @@ name               rule                                        parameters
 
 ``horizon_sqrt`` depends on the horizon :math:`T`, so a rate fitted from it needs
 one run per horizon (a horizon sweep); the anytime rule ``inv_sqrt`` does not.
+
+Momentum schedules :math:`t \mapsto \beta_t \in [0, 1)`, for the theorems that let a decay
+rate change with t (an optimizer's ``beta1`` accepts one where its docstring says so; a plain
+number stays a constant):
+
+========================  ============================================  ===================
+name                      rule                                          parameters
+========================  ============================================  ===================
+``one_minus_inv_sqrt``    :math:`\beta_t = 1 - \beta/\sqrt{t}`          ``beta`` in (0, 1]
+``geometric``             :math:`\beta_t = \beta\,\lambda^t`            ``beta`` in [0, 1), ``decay`` λ in (0, 1]
+========================  ============================================  ===================
+
+``one_minus_inv_sqrt`` is AdaM³'s nonconvex schedule (ICDM 2023 supplement, Corollary 1:
+:math:`1-\beta_{1,t} = \beta/\sqrt t`); ``geometric`` its convex one (Theorem 4,
+Corollary 2: :math:`\beta_{1,t} = \beta_1\lambda^t`).
 """
 from __future__ import annotations
 
@@ -28,7 +43,8 @@ from . import _validate as V
 from ._registry import check_parameters
 
 __all__ = ["Schedule", "Constant", "InvSqrt", "Inv", "InvMu", "InvSqrtAffine", "HorizonSqrt",
-           "make", "names", "as_schedule"]
+           "make", "names", "as_schedule",
+           "BetaSchedule", "OneMinusInvSqrt", "Geometric", "make_beta", "beta_names", "as_beta"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -164,3 +180,90 @@ def as_schedule(value, field: str = "lr") -> Schedule:
     if V._is_real(value):
         return Constant(V.nonnegative(field, value))
     raise TypeError(f"{field} must be a number, a Schedule or a table with a 'schedule' key, got {value!r}")
+
+
+# ------------------------------------------------------------------------ momentum schedules
+_BETA_REGISTRY: dict[str, type] = {}
+
+
+def _register_beta(cls):
+    _BETA_REGISTRY[cls.name] = cls
+    return cls
+
+
+@dataclass(frozen=True)
+class BetaSchedule:
+    """Base class: ``schedule(t)`` returns the decay rate β_t ∈ [0, 1) of update ``t >= 1``."""
+
+    name: ClassVar[str] = ""
+
+    def __call__(self, t: int) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"schedule": self.name, **asdict(self)}
+
+
+@_register_beta
+@dataclass(frozen=True)
+class OneMinusInvSqrt(BetaSchedule):
+    """:math:`\\beta_t = 1 - \\beta/\\sqrt{t}` (AdaM³, Corollary 1: 1 − β1,t = β/√t)."""
+
+    beta: float = 0.1
+    name: ClassVar[str] = "one_minus_inv_sqrt"
+
+    def __post_init__(self):
+        object.__setattr__(self, "beta", V.real("beta", self.beta, low=0.0, low_open=True, high=1.0))
+
+    def __call__(self, t: int) -> float:
+        return 1.0 - self.beta / math.sqrt(t)
+
+
+@_register_beta
+@dataclass(frozen=True)
+class Geometric(BetaSchedule):
+    """:math:`\\beta_t = \\beta\\,\\lambda^t` (AdaM³, Theorem 4: β1,t = β1 λ^t)."""
+
+    beta: float = 0.9
+    decay: float = 0.99
+    name: ClassVar[str] = "geometric"
+
+    def __post_init__(self):
+        object.__setattr__(self, "beta", V.beta("beta", self.beta))
+        object.__setattr__(self, "decay", V.real("decay", self.decay, low=0.0, low_open=True, high=1.0))
+
+    def __call__(self, t: int) -> float:
+        return self.beta * self.decay ** t
+
+
+def beta_names() -> list[str]:
+    return sorted(_BETA_REGISTRY)
+
+
+def make_beta(name: str, **params) -> BetaSchedule:
+    """Build a momentum schedule by name, e.g. ``make_beta("one_minus_inv_sqrt", beta=0.1)``."""
+    if name not in _BETA_REGISTRY:
+        raise V.unknown_name("momentum schedule", name, _BETA_REGISTRY)
+    cls = _BETA_REGISTRY[name]
+    check_parameters("momentum schedule", name, cls, params)
+    return cls(**params)
+
+
+def as_beta(value, field: str):
+    """A decay rate: a number in [0, 1) (returned as a float, a constant), a :class:`BetaSchedule`,
+    or a mapping ``{"schedule": name, ...}`` naming one of :func:`beta_names`."""
+    if isinstance(value, BetaSchedule):
+        return value
+    if isinstance(value, dict):
+        params = dict(value)
+        name = params.pop("schedule", None)
+        if name is None:
+            raise ValueError(f"{field}: a schedule table needs a 'schedule' key, one of {', '.join(beta_names())}")
+        try:
+            return make_beta(name, **params)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{field}: {err}") from None
+    if V._is_real(value):
+        return V.beta(field, value)
+    raise TypeError(f"{field} must be a number in [0, 1) or a table with a 'schedule' key "
+                    f"({', '.join(beta_names())}), got {V._short(value)}")

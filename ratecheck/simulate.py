@@ -233,6 +233,7 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
     names = list(point)
     if running:
         names += ["min_grad_norm_sq", "avg_grad_norm_sq"] + (["min_gap"] if consts["f_star"] is not None else [])
+        names += ["avg_gap"] if _engine.records_regret(problem, consts) else []
     if optimizer.output != "iterate":
         names += [f"out_{n}" for n in point]
         if certificate is None or certificate:

@@ -117,6 +117,9 @@ MEASURES = {
     "avg_certificate_l1": ("lambda_norm_l1", sp.Integer(1), sp.Integer(0)),
     "avg_out_grad_norm": ("grad_norm", sp.Integer(1), sp.Integer(0)),
     "avg_regret": ("avg_regret", sp.Integer(1), sp.Integer(0)),
+    # (1/T) Σ_{t<T} (F(x_t) − F*) on an online family with i.i.d. losses: its expectation is the
+    # expected average regret against x*, at most the regret against the best point in hindsight
+    "avg_gap": ("avg_regret", sp.Integer(1), sp.Integer(0)),
     "regret": ("avg_regret", sp.Integer(1), sp.Integer(1)),
 }
 
@@ -238,14 +241,36 @@ _ROWS = (
         attained_by=("SGD (Ghadimi–Lan 2013)",
                      "ADOPT (any β2; the theorem's measure and schedule (unverified))",
                      "clipped Adam + EMA (Ahn & Cutkosky Cor. 13, λ = L²/ε: E_t‖∇F(x̄_t)‖ = O(ε), first power)",
-                     "AdaMomentum (O(log T/√T), claimed) (unverified)"),
+                     "AdaM³/AdaMomentum with bounded gradients, α/√t and 1 − β1,t = β/√t: "
+                     "O((1 + log T)/√T) (row adam3_nonconvex)"),
         source="Ghadimi & Lan 2013, SIAM J. Optim. (theorem number (unverified)); lower bound "
                "Arjevani et al. 2023",
         tight=True,
         schedules=(("horizon", _Z(0), "α = c/√T for a run of T steps: min_t E‖∇F‖² = O(1/√T)"),
                    ("anytime", _Z(1), "α_t = c/√t: Σα_t² ≈ c² ln T, so min_t E‖∇F‖² = O(log T/√T)")),
         notes=("Θ(ΔLσ²ε⁻⁴) (+ ΔLε⁻²): the ε⁻² term is the deterministic part and is lower order",),
-        unverified=("ADOPT theorem's measure and schedule", "AdaMomentum claim"),
+        unverified=("ADOPT theorem's measure and schedule",),
+    ),
+    Rate(
+        key="adam3_nonconvex",
+        setting="stochastic, L-smooth, nonconvex, bounded stochastic gradients (AdaM³)",
+        assumptions=("∇F is L-Lipschitz", "‖g‖∞ ≤ G for every stochastic gradient", "variance ≤ σ²",
+                     "ε > 0", "α_t = α/√t and 1 − β1,t = β/√t (β2 constant)", "α_t ≤ (1 − β1,t+1) A"),
+        measure="(1/(T+1)) Σ_{t≤T} E‖∇F(x_t)‖² (time average; read as ε(T)² of E‖∇F‖ ≤ ε)",
+        kind="grad_norm",
+        form="accuracy",
+        expr=G * T ** sp.Rational(-1, 4),
+        lower_bound="Arjevani et al. 2023 (T^-1/2 on the squared norm is optimal up to the log factor)",
+        attained_by=("AdaM³ / AdaMomentum with the schedules above",),
+        source="Wang et al., ICDM 2023 supplement (ICDM23_AdaM3_supp.pdf, wyzjack/AdaM3), Theorem 1 and "
+               "Corollary 1: time average of E‖∇F‖² = O((1 + log T)/√T)",
+        tight=None,
+        schedules=(("anytime", _Z(1), "α_t = α/√t, 1 − β1,t = β/√t: O((1 + log T)/√T) on the time average"),
+                   ("horizon", None, "not stated: with a constant β1 (or horizon-tuned steps) the bound "
+                                     "does not vanish; such runs are outside the theorem")),
+        notes=("an O(·) bound of one algorithm: it supports upper-bound claims only",
+               "G·T^-1/4 stands for the O(·) of ε(T); the constants (G, L, σ, ε, β, α) are not used",),
+        unverified=("the supplement's exact constants (PDF not machine-readable here)",),
     ),
     Rate(
         key="stoch_meansq_smooth_nonconvex",
@@ -425,6 +450,26 @@ _ROWS = (
         schedules=(("anytime", _Z(0), "η_t ∝ D/(G√t)"), ("horizon", _Z(0), "η = D/(G√T)")),
         notes=("regret R_T = Θ(√T); the factor G·D is the standard minimax dependence",),
         unverified=("dependence on G and D (the reference states Θ(√T))",),
+    ),
+    Rate(
+        key="adam3_online_convex",
+        setting="online convex, bounded domain and gradients (AdaM³)",
+        assumptions=("convex losses f_t", "‖∇f_t‖∞ ≤ G∞", "‖x_t − x*‖∞ ≤ D∞ (bounded domain, projected)",
+                     "α_t = α/√t, β1,t = β1 λ^t, γ = β1/√β2 < 1 (β2 constant)"),
+        measure="average regret R_T/T",
+        kind="avg_regret",
+        form="accuracy",
+        expr=G * D * T**-_HALF,
+        lower_bound="standard Ω(√T) regret",
+        attained_by=("AdaM³ / AdaMomentum with the schedules above",),
+        source="Wang et al., ICDM 2023 supplement (ICDM23_AdaM3_supp.pdf, wyzjack/AdaM3), Theorem 4 and "
+               "Corollary 2: R(T) = O(√((1 + log T) T))",
+        tight=None,
+        schedules=(("anytime", _HALF, "α_t = α/√t, β1,t = β1 λ^t: R(T)/T = O(√(1 + log T)/√T)"),
+                   ("horizon", None, "not stated")),
+        notes=("an O(·) bound of one algorithm: it supports upper-bound claims only",
+               "avg_gap (E R_T(x*)/T for i.i.d. losses) is at most the hindsight average regret"),
+        unverified=("the supplement's exact constants (PDF not machine-readable here)",),
     ),
 )
 

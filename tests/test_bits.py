@@ -89,6 +89,15 @@ def cases() -> dict:
                      ("amsgrad", {"lr": 0.05}), ("amsgrad", {"lr": 0.05, "convention": "torch"}),
                      ("adopt", {"lr": 0.05}), ("adopt", {"lr": 0.05, "clip": False, "eps": 0.0}),
                      ("adamomentum", {"lr": 0.05}), ("adamomentum", {"lr": 0.05, "eps": 0.0}),
+                     # issue 12: the official options (new entries; the ones above are unchanged except
+                     # quad-gauss/adamomentum, whose default eps became the official 1e-16)
+                     ("adamomentum", {"lr": 0.05, "rectify": True}),
+                     ("adamomentum", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
+                     ("adamomentum", {"lr": 0.05, "weight_decay": 0.1, "decouple": False}),
+                     ("adamomentum", {"lr": {"schedule": "inv_sqrt", "lr": 0.1},
+                                      "beta1": {"schedule": "one_minus_inv_sqrt", "beta": 0.3}}),
+                     ("adam", {"lr": 0.05, "weight_decay": 0.1}), ("adam", {"lr": 0.05, "weight_decay": 0.1, "decouple": True}),
+                     ("adopt", {"lr": 0.05, "weight_decay": 0.1}), ("adopt", {"lr": 0.05, "weight_decay": 0.1, "decouple": True}),
                      ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02}),
                      ("clipped_adam_ema", {"lr": 0.05, "clip_radius": 0.02, "clip": "global", "ema_beta": 0.9}),
                      ("clipped_adam_ema", {"beta": 0.9, "clip_radius": 0.05}),
@@ -103,6 +112,11 @@ def cases() -> dict:
     c["multi/amsgrad"] = (_q(noise={"kind": "student_t", "sigma": 0.3}), O.make("amsgrad", lr=0.05), multi)
     c["multi/clipped_adam_ema"] = (_q(noise=GAUSS), O.make("clipped_adam_ema", lr=0.05, clip_radius=0.05), multi)
     c["multi/sgdm_random_scaling"] = (_q(noise=GAUSS), O.make("sgdm_random_scaling", lr=0.05), multi)
+    # issue 12: the online convex family (records avg_gap) with AdaM3's convex schedules
+    c["online_l1/adamomentum-geometric"] = (
+        P.make("online_l1", dim=3, center=0.25, noise={"kind": "rademacher", "sigma": 0.5}),
+        O.make("adamomentum", lr={"schedule": "inv_sqrt", "lr": 0.1},
+               beta1={"schedule": "geometric", "beta": 0.9, "decay": 0.99}), small)
     c["multi/adopt-toy"] = (P.make("adopt_toy", k=10.0), O.make("adopt", lr=0.01, beta2=0.5), multi)
     c["default-blocks/adam-300"] = (P.make("quadratic", dim=20, noise={"kind": "gaussian", "sigma": [0.1] * 20}),
                                     O.make("adam", lr=0.01), {"steps": 40, "replicates": 300, "seed": 3})

@@ -34,6 +34,8 @@ def _claim(**kw):
     ({"kind": "bound", "theory": None, "below": 1.0, "bound_axis": "tag.b", "expected_source": "Thm"}, "exactly one"),
     ({"bound_axis": "tag.b"}, "bound claims only"),
     ({"kind": "hitting_sweep", "threshold_axis": "problem.eps", "eps_max": 0.1}, "needs a 'note'"),
+    ({"observation": True}, "needs a 'note'"),
+    ({"observation": "yes", "note": "constant beta1"}, "observation"),
 ])
 def test_bad_claims_are_refused(table, match):
     base = {"name": "c", "kind": "rate", "optimizer": "SGD", "metric": "gap", "theory": "strongly_convex_sgd"}
@@ -232,3 +234,26 @@ def test_a_sweep_claim_reads_only_horizons_past_min_steps():
     assert v.cells == tuple(c.key for c in cells[2:]) and v.fit.n_points == 3
     v = evaluate(_claim(**base, min_steps=800), cells, results)
     assert v.verdict == "inconclusive" and "2 of 5 horizons" in v.reason
+
+
+def test_an_upper_bound_divides_out_the_rows_log_factor():
+    # stoch_smooth_nonconvex records (log T)^1 for the anytime schedule and none for the horizon one:
+    # the anytime claim fits min ||grad F||^2 / (1 + ln t), whose local slope is lower by 1/(1 + ln t)
+    cells, results, _ = _cells_and_results(QUAD, SGD_MU, RUN)
+    kw = dict(kind="upper_bound", metric="min_grad_norm_sq", theory="stoch_smooth_nonconvex")
+    plain = evaluate(_claim(schedule="horizon", **kw), cells, results)
+    logged = evaluate(_claim(schedule="anytime", **kw), cells, results)
+    assert "(1 + ln T)^1" in logged.reason and "ln T" not in plain.reason
+    assert 0.05 < plain.measured - logged.measured < 0.3
+    assert plain.predicted == logged.predicted == -0.5
+
+
+def test_observations_are_labelled_and_not_counted(tmp_path):
+    from ratecheck.claims import Verdict
+    from ratecheck.reproduce import verdict_row
+    obs = _claim(observation=True, note="constant beta1: outside the theorem")
+    v = Verdict(obs, "disagrees", -0.5, "-1/2", -0.4, (-0.41, -0.39), "the prediction lies outside the CI")
+    row = verdict_row("exp", v)
+    assert "observation" in row and "rate, observation" in row and "❌" not in row
+    assert v.as_dict()["observation"] is True
+    assert _claim().observation is False

@@ -259,3 +259,72 @@ def test_a_false_declaration_fails_the_contract_checks(rng):
 
     bad = _coordinate_violations(Overclaims(dim=4, noise={"kind": "gaussian", "sigma": 1.0}), rng)
     assert set(bad) == {"G_coords", "noise_bound", "sigma_coords"}, bad
+
+
+# ------------------------------------------------------------------- every option, same checks
+#: at least one non-default value of every hyperparameter of every optimizer (the meta-test below
+#: fails when an option is added without a variant here); each variant gets the contract checks
+OPTION_VARIANTS = [
+    ("sgd", {"momentum": 0.5, "dampening": 0.1}), ("sgd", {"momentum": 0.9, "nesterov": True}),
+    ("sgd", {"momentum": 0.5, "form": "ema"}), ("sgd", {"average": "polynomial", "average_eta": 2.0}),
+    ("adagrad", {"lr_decay": 0.1, "initial_accumulator_value": 0.1, "eps": 1e-6}),
+    ("rmsprop", {"beta2": 0.9, "eps": 1e-6, "momentum": 0.5, "centered": True}),
+    ("adam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-6, "convention": "paper"}),
+    ("adam", {"weight_decay": 0.1}), ("adam", {"weight_decay": 0.1, "decouple": True}),
+    ("amsgrad", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-6, "convention": "torch"}),
+    ("amsgrad", {"weight_decay": 0.1}), ("amsgrad", {"weight_decay": 0.1, "decouple": True}),
+    ("adam_ema", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-6, "convention": "paper", "ema_beta": 0.9}),
+    ("adam_ema", {"weight_decay": 0.1}), ("adam_ema", {"weight_decay": 0.1, "decouple": True}),
+    ("adopt", {"beta1": 0.5, "beta2": 0.5, "eps": 1e-8, "clip": False}),
+    ("adopt", {"weight_decay": 0.1}), ("adopt", {"weight_decay": 0.1, "decouple": True}),
+    ("adamomentum", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-8}), ("adamomentum", {"rectify": True}),
+    ("adamomentum", {"amsgrad": True}), ("adamomentum", {"rectify": True, "amsgrad": True}),
+    ("adamomentum", {"weight_decay": 0.1}), ("adamomentum", {"weight_decay": 0.1, "decouple": False}),
+    ("adamomentum", {"weight_decay": 0.1, "fixed_decay": True}),
+    ("adamomentum", {"beta1": {"schedule": "one_minus_inv_sqrt", "beta": 0.3}}),
+    ("adamomentum", {"beta1": {"schedule": "geometric", "beta": 0.9, "decay": 0.9}}),
+    ("clipped_adam_ema", {"beta": 0.9, "clip_radius": 0.1, "ema_beta": 0.5, "clip": "global"}),
+    ("clipped_adam_ema", {"scaling": "uniform"}),
+    ("sgdm_random_scaling", {"beta": 0.9, "mu": 0.5, "ema_beta": 0.5}),
+]
+
+
+def test_every_option_of_every_optimizer_has_a_variant():
+    covered = {(name, key) for name, kw in OPTION_VARIANTS for key in kw}
+    missing = [(name, f.name) for name in OPTIMIZERS for f in fields(optimizers.get(name))
+               if f.name != "lr" and (name, f.name) not in covered]
+    assert not missing, f"options without a contract variant in OPTION_VARIANTS: {missing}"
+    for name, kw in OPTION_VARIANTS:
+        default = optimizers.make(name)
+        for key, value in kw.items():
+            assert getattr(optimizers.make(name, **kw), key) != getattr(default, key), (name, key)
+
+
+@pytest.mark.parametrize("name, kw", OPTION_VARIANTS)
+class TestOptionContract:
+    def test_round_trips(self, name, kw):
+        opt = optimizers.make(name, **kw)
+        assert optimizers.from_config(opt.describe()) == opt
+
+    def test_step_is_pure_and_shapes_are_stable(self, name, kw, rng):
+        opt = optimizers.make(name, lr=0.01, **kw)
+        state = opt.init(rng.standard_normal((5, 3)))
+        p = _quadratic()
+        for t in range(7):
+            snapshot = {k: v.copy() for k, v in state.arrays().items()}
+            new = opt.step(state, p.grad, rng=np.random.default_rng(t))
+            for k, v in state.arrays().items():
+                assert np.array_equal(v, snapshot[k], equal_nan=True), f"step mutated state.{k}"
+            assert new.x.shape == (5, 3) and new.t == state.t + 1
+            state = new
+        assert np.all(np.isfinite(state.x))
+
+    def test_simulation_is_reproducible_and_engines_agree(self, name, kw):
+        opt, p = optimizers.make(name, lr=0.01, **kw), _quadratic()
+        a = rc.simulate(p, opt, steps=60, replicates=300, seed=7, block_size=256)
+        b = rc.simulate(p, opt, steps=60, replicates=256, seed=7, block_size=256, n_checkpoints=5)
+        r = rc.simulate(p, opt, steps=60, replicates=300, seed=7, block_size=256, engine="reference")
+        assert np.array_equal(a.x[:256], b.x), "a replicate must not depend on how many run beside it"
+        assert np.array_equal(a.x, r.x), "every engine must give the reference's bits"
+        for k in a.metrics:
+            np.testing.assert_array_equal(a.metrics[k], r.metrics[k])

@@ -126,11 +126,127 @@ def test_adopt_first_two_calls():
 
 
 def test_adamomentum_first_step():
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    b1, b2 = 0.9, 0.999
     # m1 = (1-b1) g, v1 = (1-b2) m1^2 + eps; m1/(1-b1) = g and v1/(1-b2) = (1-b1)^2 g^2 + eps/(1-b2),
     # so x1 - x0 = -a g / sqrt((1-b1)^2 g^2 + eps/(1-b2))  (about -10 a sign(g): v is built from m)
-    s = run(make("adamomentum", lr=A), const(T=1))[0]
-    close(s.x - X0, -A * G / np.sqrt((1 - b1) ** 2 * G**2 + eps / (1 - b2)), 1e-13)
+    for eps in (1e-16, 1e-8):  # the official default, and the fairseq wrapper's
+        s = run(make("adamomentum", lr=A, eps=eps), const(T=1))[0]
+        close(s.x - X0, -A * G / np.sqrt((1 - b1) ** 2 * G**2 + eps / (1 - b2)), 1e-13)
+
+
+def _adam3_moments(grads, b1, b2, eps):
+    """(m_t, v_t) of AdaM3.py by its recursion: m = b1 m + (1-b1) g; v = b2 v + (1-b2) m^2 + eps."""
+    m, v, out = 0.0 * grads[0], 0.0 * grads[0], []
+    for g in grads:
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * m * m + eps
+        out.append((m, v))
+    return out
+
+
+def test_adamomentum_rectified_steps_match_the_official_code():
+    b1, b2, eps = 0.9, 0.999, 1e-16
+    rho_inf = 2 / (1 - b2) - 1  # 1999
+    rho = [rho_inf - 2 * t * b2**t / (1 - b2**t) for t in range(1, 8)]
+    # rho_t = 1.0, 2.0, ..., 4.99 for t <= 5 and 5.99 at t = 6: five plain momentum steps, then rectified
+    assert max(rho[:5]) < 5 <= rho[5]
+    traj = xs(run(make("adamomentum", lr=A, rectify=True), const(T=7)))
+    # plain momentum step: -a m_t/(1-b1^t) = -a G (m_t = (1-b1^t) G for a constant gradient)
+    for t in range(1, 6):
+        close(traj[t - 1] - X0, -t * A * G, 1e-13)
+    # t = 6, 7: -a r_t/(1-b1^t) m_t/(sqrt(v_t) + eps), v_t with its accumulated eps, not bias-corrected
+    mv = _adam3_moments([G] * 7, b1, b2, eps)
+    prev = traj[4]
+    for t in (6, 7):
+        r = math.sqrt((1 - b2**t) * (rho[t - 1] - 4) / (rho_inf - 4) * (rho[t - 1] - 2) / rho[t - 1]
+                      * rho_inf / (rho_inf - 2))
+        m, v = mv[t - 1]
+        close(traj[t - 1] - prev, -A * r / (1 - b1**t) * m / (np.sqrt(v) + eps), 1e-12)
+        prev = traj[t - 1]
+
+
+def test_adamomentum_amsgrad_takes_the_max_of_v_plus_eps():
+    b1, b2, eps = 0.1, 0.5, 1e-16
+    g1, g2 = 10.0 * G, 1e-3 * G  # v falls from step 1 to step 2 (short memories)
+    (m1, v1), (m2, v2) = _adam3_moments([g1, g2], b1, b2, eps)
+    assert np.all(v2 < v1)
+    s1, s2 = run(make("adamomentum", lr=A, beta1=b1, beta2=b2, amsgrad=True), [g1, g2])
+    np.testing.assert_allclose(s2.vmax, np.maximum(v1, v2), rtol=1e-14)
+    # x2 - x1 = -a/(1-b1^2) m2 / (sqrt(max(v1, v2)) / sqrt(1-b2^2))
+    close(s2.x - s1.x, -A / (1 - b1**2) * m2 / (np.sqrt(np.maximum(v1, v2)) / np.sqrt(1 - b2**2)), 1e-13)
+    plain = run(make("adamomentum", lr=A, beta1=b1, beta2=b2), [g1, g2])[1]
+    close(plain.x - s1.x, -A / (1 - b1**2) * m2 / (np.sqrt(v2) / np.sqrt(1 - b2**2)), 1e-13)
+
+
+def test_adamomentum_weight_decay_coupled_decoupled_fixed():
+    b1, b2, eps, lam = 0.9, 0.999, 1e-16, 0.3
+
+    def step(g):  # the first update without decay, for a gradient g
+        return -A * g / np.sqrt((1 - b1) ** 2 * g**2 + eps / (1 - b2))
+    # decoupled (the official default): x1 = x0 (1 - a lam) + step(g)
+    s = run(make("adamomentum", lr=A, weight_decay=lam), const(T=1))[0]
+    close(s.x, X0 * (1 - A * lam) + step(G), 1e-13)
+    # fixed_decay: x1 = x0 (1 - lam) + step(g)
+    s = run(make("adamomentum", lr=A, weight_decay=lam, fixed_decay=True), const(T=1))[0]
+    close(s.x, X0 * (1 - lam) + step(G), 1e-13)
+    # coupled: the gradient is g + lam x0, which also enters m and v
+    s = run(make("adamomentum", lr=A, weight_decay=lam, decouple=False), const(T=1))[0]
+    close(s.x - X0, step(G + lam * X0), 1e-13)
+
+
+def test_adamomentum_beta1_schedule_first_two_steps():
+    beta, b2, eps = 0.3, 0.999, 1e-16
+    g1, g2 = G, np.array([[3.0, 1e-9, -0.5], [-2.0, 0.0, 70.0]])
+    s1, s2 = run(make("adamomentum", lr=A, beta1={"schedule": "one_minus_inv_sqrt", "beta": beta}), [g1, g2])
+    # beta1_1 = 1 - beta, beta1_2 = 1 - beta/sqrt 2; the bias correction is 1 - prod_s beta1_s
+    c1, c2 = 1 - beta, 1 - beta / math.sqrt(2)
+    m1 = beta * g1                     # (1 - beta1_1) g1; corrected by 1 - c1 = beta: g1
+    v1 = (1 - b2) * m1**2 + eps
+    close(s1.x - X0, -A * g1 / np.sqrt(v1 / (1 - b2)), 1e-13)
+    m2 = c2 * m1 + (1 - c2) * g2
+    v2 = b2 * v1 + (1 - b2) * m2**2 + eps
+    close(s2.x - s1.x, -A * (m2 / (1 - c1 * c2)) / np.sqrt(v2 / (1 - b2**2)), 1e-12)
+    # geometric beta1_t = b lam^t
+    g = run(make("adamomentum", lr=A, beta1={"schedule": "geometric", "beta": 0.9, "decay": 0.5}), [g1])[0]
+    m1 = (1 - 0.45) * g1
+    close(g.x - X0, -A * (m1 / 0.55) / np.sqrt(((1 - b2) * m1**2 + eps) / (1 - b2)), 1e-13)
+
+
+def test_adam_weight_decay_first_step():
+    lam = 0.3
+    # torch Adam(weight_decay): g' = g + lam x0, first step -a g'/(|g'| + eps)
+    s = run(make("adam", lr=A, weight_decay=lam), const(T=1))[0]
+    gp = G + lam * X0
+    close(s.x - X0, -A * gp / (np.abs(gp) + 1e-8), 1e-13)
+    # torch AdamW: x1 = x0 (1 - a lam) - a g/(|g| + eps)
+    s = run(make("adam", lr=A, weight_decay=lam, decouple=True), const(T=1))[0]
+    close(s.x, X0 * (1 - A * lam) - A * G / (np.abs(G) + 1e-8), 1e-13)
+
+
+def test_adopt_weight_decay_first_two_calls():
+    lam, g1, g2 = 0.3, G, np.array([[3.0, 1e-9, -0.5], [-2.0, 0.0, 70.0]])
+    # coupled (official default): g + lam x at every call, the first included: v0 = (g1 + lam x0)^2
+    s1, s2 = run(make("adopt", lr=A, weight_decay=lam), [g1, g2])
+    assert np.array_equal(s1.x, X0)
+    np.testing.assert_allclose(s1.v, (g1 + lam * X0) ** 2, rtol=1e-15)
+    close(s2.x - X0, -A * 0.1 * np.clip((g2 + lam * X0) / np.maximum(np.abs(g1 + lam * X0), 1e-6), -1, 1), 1e-14)
+    # decoupled: no decay at the first call; then x <- x - a lam x before the normalised step
+    s1, s2 = run(make("adopt", lr=A, weight_decay=lam, decouple=True), [g1, g2])
+    assert np.array_equal(s1.x, X0)
+    np.testing.assert_array_equal(s1.v, g1 * g1)
+    close(s2.x, X0 - A * lam * X0 - A * 0.1 * np.clip(g2 / np.maximum(np.abs(g1), 1e-6), -1, 1), 1e-14)
+
+
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "adam_ema", "adopt"])
+def test_weight_decay_runs_outside_the_compiled_kernel(name):
+    from ratecheck import _kernels
+    p = rc.problems.make("quadratic", dim=3, kappa=10.0)
+    assert _kernels._optimizer_code(make(name)) is not None
+    for decouple in (False, True):
+        opt = make(name, weight_decay=0.1, decouple=decouple)
+        assert _kernels._optimizer_code(opt) is None
+        if _kernels.numba is not None:
+            assert "weight decay" in _kernels.unsupported(p, opt, running=True, certificate=False)
 
 
 def test_clipped_adam_ema_first_two_steps():
@@ -282,7 +398,7 @@ def test_adopt_clip_value_is_k_to_the_quarter():
 def test_adamomentum_constant_gradient():
     b1, b2, eps = 0.9, 0.999, 1e-8
     # m_t = (1-b1^t) g; v_t = sum_{s<=t} b2^(t-s) [(1-b2) m_s^2 + eps] (unrolled recursion)
-    traj = xs(run(make("adamomentum", lr=A), const(T=T)))
+    traj = xs(run(make("adamomentum", lr=A, eps=eps), const(T=T)))
     m = (1 - b1**TS) * G
     v = np.array([sum(b2 ** (t - s) * ((1 - b2) * m[s - 1] ** 2 + eps) for s in range(1, t + 1))
                   for t in range(1, T + 1)])
@@ -445,6 +561,8 @@ LINEAR_IN_LR = [  # the t-th displacement is a_t times a quantity that does not 
     ("adagrad", {"lr_decay": 0.3}), ("rmsprop", {"centered": True, "momentum": 0.5}),
     ("adam", {}), ("adam", {"convention": "paper"}), ("amsgrad", {}), ("amsgrad", {"convention": "torch"}),
     ("adopt", {}), ("adopt", {"clip": False}), ("adamomentum", {}), ("adam_ema", {}),
+    ("adamomentum", {"rectify": True}), ("adamomentum", {"amsgrad": True}),
+    ("adamomentum", {"beta1": {"schedule": "one_minus_inv_sqrt", "beta": 0.3}}),
     ("clipped_adam_ema", {"clip_radius": 1e9}), ("clipped_adam_ema", {"clip_radius": 1e9, "clip": "global"}),
     ("clipped_adam_ema", {"clip_radius": 1e9, "scaling": "uniform"}),
 ]
@@ -496,6 +614,7 @@ def test_step_is_pure(name, kw):
 ZERO_OVER_ZERO = [
     ("adam", {"convention": "paper"}), ("amsgrad", {}), ("rmsprop", {"eps": 0.0}),
     ("rmsprop", {"eps": 0.0, "centered": True}), ("adagrad", {"eps": 0.0}), ("adamomentum", {"eps": 0.0}),
+    ("adamomentum", {"eps": 0.0, "rectify": True}), ("adamomentum", {"eps": 0.0, "amsgrad": True}),
     ("adopt", {"eps": 0.0}), ("adopt", {"eps": 0.0, "clip": False}),
     ("clipped_adam_ema", {}), ("clipped_adam_ema", {"clip": "global"}),
     ("clipped_adam_ema", {"scaling": "uniform"}),
@@ -632,6 +751,12 @@ BAD = [
     ("amsgrad", {"convention": "optax"}, "convention"), ("amsgrad", {"beta1": -0.1}, "beta1"),
     ("adopt", {"beta2": 1.5}, "beta2"), ("adopt", {"eps": -1.0}, "eps"), ("adopt", {"lr": -1e-3}, "lr"),
     ("adamomentum", {"beta1": 1.0}, "beta1"), ("adamomentum", {"eps": -1.0}, "eps"),
+    ("adamomentum", {"beta1": {"schedule": "one_minus_inv_sqrt", "beta": 0.0}}, "beta1"),
+    ("adamomentum", {"beta1": {"schedule": "geometric", "beta": 0.9, "decay": 1.5}}, "decay"),
+    ("adamomentum", {"beta1": {"schedule": "inv_sqrt"}}, "beta1"), ("adamomentum", {"beta1": {"beta": 0.1}}, "schedule"),
+    ("adamomentum", {"weight_decay": 0.1, "decouple": False, "fixed_decay": True}, "fixed_decay"),
+    ("adamomentum", {"weight_decay": -0.1}, "weight_decay"), ("adam", {"weight_decay": -1.0}, "weight_decay"),
+    ("adopt", {"weight_decay": float("nan")}, "weight_decay"),
     ("clipped_adam_ema", {"beta": 1.0}, "beta"), ("clipped_adam_ema", {"clip_radius": 0.0}, "clip_radius"),
     ("clipped_adam_ema", {"clip": "l1"}, "clip"), ("clipped_adam_ema", {"scaling": "gaussian"}, "scaling"), ("clipped_adam_ema", {"ema_beta": -0.5}, "ema_beta"),
     ("adam_ema", {"ema_beta": 1.0}, "ema_beta"), ("adam_ema", {"convention": "keras"}, "convention"),
@@ -645,14 +770,17 @@ def test_bad_hyperparameters_raise_naming_the_field(name, kw, field):
         make(name, **kw)
 
 
-@pytest.mark.parametrize("name, field", [("sgd", "nesterov"), ("rmsprop", "centered"), ("adopt", "clip")])
+@pytest.mark.parametrize("name, field", [("sgd", "nesterov"), ("rmsprop", "centered"), ("adopt", "clip"),
+                                         ("adopt", "decouple"), ("adam", "decouple"), ("adamomentum", "decouple"),
+                                         ("adamomentum", "rectify"), ("adamomentum", "amsgrad"),
+                                         ("adamomentum", "fixed_decay")])
 def test_flags_must_be_booleans(name, field):
     with pytest.raises(TypeError, match=field):
         make(name, **{field: "yes"})
 
 
 def test_defaults_follow_the_reference_implementations():
-    # torch.optim defaults, official ADOPT code, the AdaMomentum reference implementation
+    # torch.optim defaults, official ADOPT code, the official AdaM3 code (wyzjack/AdaM3)
     assert (make("sgd").lr(1), make("sgd").momentum) == (1e-3, 0.0)
     a = make("adagrad")
     assert (a.lr(1), a.eps, a.lr_decay, a.initial_accumulator_value) == (1e-2, 1e-10, 0.0, 0.0)
@@ -662,7 +790,10 @@ def test_defaults_follow_the_reference_implementations():
     assert make("amsgrad", convention="torch").eps == 1e-8
     d = make("adopt")
     assert (d.lr(1), d.beta1, d.beta2, d.eps, d.clip) == (1e-3, 0.9, 0.9999, 1e-6, True)
+    assert (d.weight_decay, d.decouple) == (0.0, False)
+    assert (make("adam").weight_decay, make("adam").decouple) == (0.0, False)
     m = make("adamomentum")
-    assert (m.lr(1), m.beta1, m.beta2, m.eps) == (1e-3, 0.9, 0.999, 1e-8)
+    assert (m.lr(1), m.beta1, m.beta2, m.eps) == (1e-3, 0.9, 0.999, 1e-16)
+    assert (m.rectify, m.amsgrad, m.weight_decay, m.decouple, m.fixed_decay) == (False, False, 0.0, True, False)
     e = make("adam_ema")
     assert (e.convention, e.eps, e.ema_beta) == ("torch", 1e-8, 0.999)

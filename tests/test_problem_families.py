@@ -555,3 +555,20 @@ def test_make_with_scales_and_noise(name, rng):
     assert c["sigma2"] == pytest.approx(cb["sigma2"] * 16 + 3 * 0.09)
     g = p.stochastic_grad(np.repeat(x, 50_000, axis=0), np.random.default_rng(2))
     assert_unbiased_with_variance(g, p.grad(x)[0], c["sigma2"], exact_var=(name == "cosine_well"))
+
+
+def test_online_l1_records_the_average_regret_against_x_star():
+    import ratecheck as rc
+    p = rc.problems.make("online_l1", dim=3, radius=1.0, center=0.25, noise={"kind": "rademacher", "sigma": 0.5})
+    opt = rc.optimizers.make("adamomentum", lr={"schedule": "inv_sqrt", "lr": 0.1})
+    N = 50
+    res = rc.simulate(p, opt, steps=N, replicates=7, seed=3, checkpoints=list(range(1, N + 1)))
+    gap0 = p.value(np.repeat(p.initial_point()[None], 7, axis=0))  # F(x_0) - F*, F* = 0
+    # avg_gap(t) = (1/t) sum_{s<t} (F(x_s) - F*), x_0 included: the running average regret against x*
+    gaps = np.vstack([gap0[None], res.metrics["gap"][:-1]])
+    np.testing.assert_allclose(res.metrics["avg_gap"], np.cumsum(gaps, axis=0) / np.arange(1, N + 1)[:, None],
+                               rtol=1e-12)
+    assert "avg_gap" not in rc.simulate(rc.problems.make("l1", radius=1.0), opt, steps=5, replicates=2,
+                                        seed=0).metrics
+    with pytest.raises(ValueError, match="radius"):
+        rc.problems.make("online_l1", radius=None)

@@ -41,7 +41,7 @@ def _eps_exponent(expr):
 
 # ---------------------------------------------------------------------------- storage
 def test_every_row_is_exact_and_in_the_declared_symbols():
-    assert len(th.table()) == 12
+    assert len(th.table()) == 14
     assert len(set(th.keys())) == len(th.keys())
     for r in th.table():
         assert not r.expr.atoms(sp.Float), r.key
@@ -51,7 +51,7 @@ def test_every_row_is_exact_and_in_the_declared_symbols():
         for other in (th.accuracy(r), th.complexity(r)):
             assert not other.atoms(sp.Float), (r.key, other)
         for _, lp, _ in r.schedules:
-            assert lp is None or isinstance(lp, sp.Integer)
+            assert lp is None or isinstance(lp, sp.Rational)  # (1 + log T)^(1/2): AdaM³'s regret
 
 
 def test_rows_hold_the_reference_rates():
@@ -68,7 +68,10 @@ def test_unverified_items_stay_marked():
     assert hess.tight is None and "(unverified)" in hess.lower_bound
     assert "(unverified)" in hess.source
     stoch = th.row("stoch_smooth_nonconvex")
-    assert any("AdaMomentum" in a and "(unverified)" in a for a in stoch.attained_by)
+    # AdaM³'s rate is now sourced (ICDM 2023 supplement, Cor. 1) and has its own row; its
+    # constants are what stays unverified
+    assert any("AdaMomentum" in a and "adam3_nonconvex" in a for a in stoch.attained_by)
+    assert "Corollary 1" in th.row("adam3_nonconvex").source and th.row("adam3_nonconvex").unverified
     assert any("ADOPT" in a and "(unverified)" in a for a in stoch.attained_by)
 
 
@@ -273,3 +276,14 @@ def test_render_latex_has_every_row():
     assert r"\frac{\Delta L \sigma^{2}}{\epsilon^{4}}" in text
     with pytest.raises(ValueError, match="format"):
         th.render("html")
+
+
+def test_adam3_rows_record_their_log_factors():
+    # ICDM 2023 supplement: Cor. 1, time average of E||grad F||^2 = O((1 + log T)/sqrt T);
+    # Cor. 2, R(T) = O(sqrt((1 + log T) T)), so R(T)/T = O((1 + log T)^(1/2) T^(-1/2))
+    p = th.predicted_slope("adam3_nonconvex", "avg_grad_norm_sq", "anytime")
+    assert (p.slope, p.log_power) == (Q(-1, 2), 1)
+    p = th.predicted_slope("adam3_online_convex", "avg_gap", "anytime")
+    assert (p.slope, p.log_power) == (Q(-1, 2), Q(1, 2))
+    assert th.predicted_slope("adam3_nonconvex", "avg_grad_norm_sq", "horizon").log_power is None
+    assert th.row("adam3_nonconvex").tight is None and th.row("adam3_online_convex").tight is None

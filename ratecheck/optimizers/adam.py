@@ -20,6 +20,12 @@ With :math:`g_t` the stochastic gradient and :math:`t \ge 1` the update count,
 
 With ``beta1=0`` and ``convention="paper"`` this is RMSprop.
 
+Weight decay λ = ``weight_decay`` (default 0): coupled, :math:`g_t \leftarrow g_t + \lambda x_{t-1}`
+(``torch.optim.Adam(weight_decay=λ)``), or decoupled with ``decouple=True``,
+:math:`x \leftarrow x(1-\alpha_t\lambda)` before the update (``torch.optim.AdamW``, and
+``Adam(decoupled_weight_decay=True)``). Runs with weight decay use the NumPy engine (the
+compiled kernel has no weight decay), bit-identical to the reference.
+
 References
 ----------
 D. P. Kingma, J. Ba. Adam: A method for stochastic optimization. ICLR 2015, Algorithm 1.
@@ -57,8 +63,47 @@ def ema_square_update(v: np.ndarray, g: np.ndarray, beta2: float, tmp: np.ndarra
     v += tmp
 
 
+class WeightDecay:
+    r"""Mixin: L2 weight decay λ = ``weight_decay`` ≥ 0 of an optimizer with fields ``weight_decay``
+    and ``decouple`` (put it before :class:`Optimizer` in the bases and call
+    :meth:`_check_weight_decay` from ``__post_init__``).
+
+    * coupled (``decouple=False``): :math:`g_t \leftarrow g_t + \lambda x_{t-1}` before anything
+      else, so the decay enters the first **and** second moments (torch ``Adam(weight_decay=λ)``);
+      the iterates then minimise :math:`F + \tfrac\lambda2\|x\|^2` as far as the method does;
+    * decoupled (``decouple=True``, AdamW): :math:`x \leftarrow x\,(1 - \alpha_t\lambda)` before
+      the update (torch ``AdamW``: ``param.mul_(1 - lr * weight_decay)``); the fixed point is then
+      where the normalised step balances α_t λ x, not a stationary point of any fixed objective.
+    A claim on a problem with weight decay must say which one it ran.
+    """
+
+    def _check_weight_decay(self) -> None:
+        object.__setattr__(self, "weight_decay", V.nonnegative("weight_decay", self.weight_decay))
+        if not isinstance(self.decouple, bool):
+            raise TypeError(f"decouple must be True or False, got {self.decouple!r}")
+
+    def _coupled(self, state: State, g: np.ndarray) -> np.ndarray:
+        """``g + λ x`` into a scratch buffer (``g`` itself when there is no coupled decay)."""
+        if self.weight_decay == 0.0 or self.decouple:
+            return g
+        np.multiply(state.x, self.weight_decay, out=state._g)
+        np.add(g, state._g, out=state._g)
+        return state._g
+
+    def _decoupled(self, state: State, lr: float) -> None:
+        """``x *= 1 − α_t λ`` (or ``1 − λ`` with ``fixed_decay``), when the decay is decoupled."""
+        if self.weight_decay == 0.0 or not self.decouple:
+            return
+        state.x *= 1.0 - (self.weight_decay if getattr(self, "fixed_decay", False) else lr * self.weight_decay)
+
+    def _apply_weight_decay(self, state: State, g: np.ndarray, lr: float) -> np.ndarray:
+        """Both, in the torch order: decoupled decay of x, or the gradient with the coupled term."""
+        self._decoupled(state, lr)
+        return self._coupled(state, g)
+
+
 @dataclass(frozen=True)
-class Adam(Optimizer):
+class Adam(WeightDecay, Optimizer):
     """Adam; torch.optim convention by default, ``convention="paper"`` for theory (no bias correction)."""
 
     lr: object = 1e-3
@@ -66,6 +111,8 @@ class Adam(Optimizer):
     beta2: float = 0.999
     eps: float | None = None
     convention: str = "torch"
+    weight_decay: float = 0.0
+    decouple: bool = False
 
     name: ClassVar[str] = "adam"
     reference: ClassVar[str] = ("Kingma & Ba, ICLR 2015, Alg. 1; torch.optim.Adam convention "
@@ -80,6 +127,7 @@ class Adam(Optimizer):
         if self.eps is None:
             object.__setattr__(self, "eps", 1e-8 if self.convention == "torch" else 0.0)
         object.__setattr__(self, "eps", V.nonnegative("eps", self.eps))
+        self._check_weight_decay()
 
     def _init_buffers(self, state: State) -> None:
         x = state.x
@@ -87,6 +135,8 @@ class Adam(Optimizer):
         state.v = np.zeros_like(x)
         state._tmp = np.empty_like(x)
         state._den = np.empty_like(x)
+        if self.weight_decay > 0.0 and not self.decouple:
+            state._g = np.empty_like(x)
 
     def _second_moment(self, state: State) -> np.ndarray:
         """The second-moment array the denominator uses (AMSGrad overrides)."""
@@ -102,6 +152,8 @@ class Adam(Optimizer):
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1
         c2, step_size = self._step_scalars(state.t)
+        if self.weight_decay > 0.0:
+            g = self._apply_weight_decay(state, g, self.lr(state.t))
         ema_update(state.m, g, 1.0 - self.beta1, state._tmp)
         ema_square_update(state.v, g, self.beta2, state._tmp)
         den, tmp = state._den, state._tmp

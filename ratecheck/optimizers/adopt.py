@@ -17,29 +17,44 @@ as one gradient). Then, for the k-th parameter update :math:`k = 1, 2, \dots` (t
 5. :math:`v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2` (updated **after** use).
 
 So the first real update is exactly :math:`-\alpha_1 (1-\beta_1)\,\mathrm{clip}(g_1/\max(|g_0|, \epsilon), 1)`.
-``clip=False`` is the original, unclipped version of the first arXiv release (clipping was
-added to the official code on 2024-11-22). Defaults follow the official code: α = 1e-3,
-β = (0.9, 0.9999), ε = 1e-6. ``state.t`` counts gradient queries, so after ``t`` queries
-:math:`k = t - 1` updates have been made.
+``clip=False`` is the current official code with ``clip_lambda=None`` (the same algorithm
+without step 2). It is **not** the first official release (2024-11-06), which also set
+:math:`m_1 = \hat g_1` at the first real update (no factor :math:`1-\beta_1`); that release is
+not implemented. Defaults follow the official code: α = 1e-3, β = (0.9, 0.9999), ε = 1e-6,
+``weight_decay = 0``, ``decouple=False``. ``state.t`` counts gradient queries, so after ``t``
+queries :math:`k = t - 1` updates have been made.
+
+Weight decay λ = ``weight_decay``, as the official code applies it: coupled (``decouple=False``)
+:math:`g \leftarrow g + \lambda x` at **every** query, the first included (so
+:math:`v_0 = (g_0 + \lambda x_0)^2`, and the decay enters v and the normalised gradient);
+decoupled (``decouple=True``) :math:`x \leftarrow x - \alpha_k\lambda x` at each real update k ≥ 1,
+before step 1 (``param.add_(param, alpha=-lr*weight_decay)``; the first query makes no update
+and no decay). Runs with weight decay use the NumPy engine (the compiled kernel has none),
+bit-identical to the reference.
 
 Agreement with reference implementations: the official PyTorch code (``clip_lambda =
 lambda step: step**0.25`` evaluated at the number of completed steps; ``clip_lambda=None`` is
 the unclipped version) and optax ``contrib.adopt`` (``clip_value_fn(state.count)`` with the
 count of previous calls; the first call is a no-op because b1 = 1 and b2 = 0 there) agree with
-the order above. pytorch_optimizer's ``ADOPT`` is reported to clip with :math:`(k+1)^{1/4}`, a
-one-step offset (unverified); this module follows the official code. Another revision of the
-official ``adopt.py`` (three betas, a floor :math:`\max(\epsilon, \beta_3^{k-1})`, no clipping,
-:math:`m_1 = \hat g_1`) is not implemented. On the ADOPT toy problem
-the clipped version first drifts the wrong way for about :math:`10^4` steps (see the problem
-reference), so a reproduction must say which variant it ran.
+the order above (trajectories checked to 1e-15 against torch-adopt 0.1.0, byte-identical to the
+official ``src/adopt/adopt.py`` of 2024-12-13). pytorch_optimizer 4.1.0's ``ADOPT`` clips the
+k-th update at :math:`(k+1)^{1/4}` (it increments its step before calling the clip function):
+verified, a one-step offset against the official code; this module follows the official code.
+Another revision of the official ``adopt.py`` (three betas, a floor
+:math:`\max(\epsilon, \beta_3^{k-1})`, no clipping, :math:`m_1 = \hat g_1`) lives only on an
+unmerged branch and is not implemented. On the ADOPT toy problem the clipped version first
+drifts the wrong way for about :math:`10^4` steps (see the problem reference), so a reproduction
+must say which variant it ran.
 
 Theoretical guarantee
 ---------------------
 Smooth nonconvex, bounded second moment of g (no bounded-noise assumption):
 :math:`O(1/\sqrt T)` for **any** :math:`\beta_2 \in [0, 1)`, the rate of SGD (Taniguchi et al.
-2024). The precise measure and step schedule of the theorem are (unverified); the standard
-reading is :math:`\min_k E\|\nabla F(x_k)\|^2` (or a 4/3-power variant) with
-:math:`\alpha \propto 1/\sqrt T`.
+2024). An O(·) statement: it supports an upper-bound claim only. The precise measure, step
+schedule and constants of the theorem, and the form of the clipped version's theorem (added in a
+later arXiv version), are (unverified): no primary text could be read. The standard reading is
+:math:`\min_k E\|\nabla F(x_k)\|^2` (or a 4/3-power variant) with :math:`\alpha \propto 1/\sqrt T`;
+the paper's toy experiment predates the clipping, so it ran the unclipped algorithm.
 
 References
 ----------
@@ -57,12 +72,12 @@ from typing import ClassVar
 import numpy as np
 
 from .. import _validate as V
-from .adam import TINY, ema_square_update, ema_update
+from .adam import TINY, WeightDecay, ema_square_update, ema_update
 from .base import Optimizer, State
 
 
 @dataclass(frozen=True)
-class ADOPT(Optimizer):
+class ADOPT(WeightDecay, Optimizer):
     """ADOPT; official-code order, clipped (c_k = k^(1/4)) by default, ``clip=False`` for the original."""
 
     lr: object = 1e-3
@@ -70,6 +85,8 @@ class ADOPT(Optimizer):
     beta2: float = 0.9999
     eps: float = 1e-6
     clip: bool = True
+    weight_decay: float = 0.0
+    decouple: bool = False
 
     name: ClassVar[str] = "adopt"
     reference: ClassVar[str] = ("Taniguchi et al., NeurIPS 2024; official code iShohei220/adopt "
@@ -82,6 +99,7 @@ class ADOPT(Optimizer):
         object.__setattr__(self, "eps", V.nonnegative("eps", self.eps))
         if not isinstance(self.clip, bool):
             raise TypeError(f"clip must be True or False, got {self.clip!r}")
+        self._check_weight_decay()
 
     def _init_buffers(self, state: State) -> None:
         x = state.x
@@ -89,6 +107,8 @@ class ADOPT(Optimizer):
         state.v = np.zeros_like(x)
         state._tmp = np.empty_like(x)
         state._ghat = np.empty_like(x)
+        if self.weight_decay > 0.0 and not self.decouple:
+            state._g = np.empty_like(x)
 
     def _step_scalars(self, t: int) -> tuple[float, float]:
         """``(α_k, c_k)`` for the query count t ≥ 2: k = t − 1 completed updates, c_k = k^{1/4}."""
@@ -97,10 +117,16 @@ class ADOPT(Optimizer):
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1
+        if self.weight_decay > 0.0:
+            g = self._coupled(state, g)
         if state.t == 1:
             np.multiply(g, g, out=state.v)
             return
         lr, c = self._step_scalars(state.t)
+        if self.weight_decay > 0.0 and self.decouple:
+            # official code: param.add_(param, alpha=-lr * weight_decay)
+            np.multiply(state.x, -lr * self.weight_decay, out=state._tmp)
+            state.x += state._tmp
         ghat, tmp = state._ghat, state._tmp
         np.sqrt(state.v, out=ghat)
         # eps = 0: 0/0 := 0 where v = 0 and g = 0

@@ -30,7 +30,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import _validate as V
-from ..schedules import Constant, Schedule, as_schedule
+from ..schedules import BetaSchedule, Constant, Schedule, as_schedule
 
 __all__ = ["State", "Optimizer", "BlockRNG", "EmaOfQueries"]
 
@@ -125,7 +125,7 @@ class Optimizer:
             value = getattr(self, f.name)
             if isinstance(value, Constant):
                 value = value.lr
-            elif isinstance(value, Schedule):
+            elif isinstance(value, (Schedule, BetaSchedule)):
                 value = value.describe()
             out[f.name] = value
         return out

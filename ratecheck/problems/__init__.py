@@ -23,6 +23,7 @@ _MODULES = {
     "nonsmooth_well": "NonsmoothWell",
     "smooth_well": "SmoothWell",
     "l1": "L1",
+    "online_l1": "OnlineL1",
     "reddi_online": "ReddiOnline",
     "reddi_stochastic": "ReddiStochastic",
     "adopt_toy": "AdoptToy",

@@ -72,6 +72,9 @@ class Problem:
     #: many rows are passed together (False when a BLAS product such as ``z @ A`` is involved);
     #: only then may :func:`ratecheck.simulate` split the replicates across processes
     rowwise: ClassVar[bool] = True
+    #: online families: the simulator also records ``avg_gap`` = (1/t) Σ_{s<t} (F(x_s) − F*), the
+    #: average regret against x* (running metrics on, f* declared)
+    regret: ClassVar[bool] = False
 
     # -------------------------------------------------------------------- set-up
     def __post_init__(self):
