@@ -34,16 +34,23 @@ kind                   what is measured                                         
 ``"avg_certificate"`` its average over every step t = 1..T (the E_{t∼U[T]} that Ahn & Cutkosky's
 Theorem 11 bounds) and ``"avg_certificate_l1"`` that of the L1 measure (Definition 15, Theorem 18).
 
-``observation = true`` (with a ``note`` naming the hypothesis the run leaves) marks a claim
-whose experiment goes outside the theorem on purpose: its verdict is computed the same way but
-it is **not** a check of the theorem. Reports label it "observation" and leave it out of the
-counts, and ``ratecheck verify`` does not fail on it (a fuller hypothesis check is future work).
+Theorems and hypotheses. ``theorem = KEY`` names the theorem a claim checks (:mod:`ratecheck.theorems`).
+Before anything is judged, each of its hypotheses (:mod:`ratecheck.hypotheses`) is checked on every run the
+claim reads: the problem's declared properties, the optimizer's configuration (schedules, conventions) and
+the measure. A run outside them makes the verdict ``observation``: the measured value is still reported,
+with the verdict its fit would have had, but it is never counted as agreement or disagreement.
+``outside = ["name", ...]`` (with a ``note``) says the experiment leaves those hypotheses on purpose, and
+``observation = true`` (with a ``note``) that it leaves the theorem altogether. A two-sided claim (``rate``,
+``horizon_rate``, ``sample_complexity``, ``linear_rate``, ``hitting_sweep``, ``exact``) needs a theorem that
+is tight on its instances (:attr:`Theorem.tight`); an O(·) theorem supports ``upper_bound`` claims only.
 
-A verdict is ``agrees``, ``disagrees`` or ``inconclusive`` (with the reason: local slopes
-not settled, too few surviving replicates, a CI straddling the threshold, ...). Like a
+A verdict is ``agrees``, ``disagrees``, ``inconclusive`` (with the reason: local slopes
+not settled, too few surviving replicates, a CI straddling the threshold, ...) or ``observation``. Like a
 PEPit example, a verification returns the measured value with its interval beside the
 predicted one, never a bare boolean. A fit never loosens its tolerance to agree: a
 prediction with an unrecorded log factor or a non-asymptotic window is reported as such.
+Each check also carries a p-value for "the prediction holds" (from its interval, normal approximation;
+exact claims: 0 or 1), which :func:`ratecheck.holm.holm` adjusts over a whole report.
 """
 from __future__ import annotations
 
@@ -55,6 +62,10 @@ import sympy as sp
 
 from . import _validate as V
 from . import fit_rate as F
+from . import hypotheses as HYP
+from . import optimizers as _optimizers
+from . import problems as _problems
+from . import theorems as THM
 from . import theory as TH
 
 __all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
@@ -65,7 +76,7 @@ _KEYS = {"name", "kind", "optimizer", "metric", "theory", "schedule", "center", 
          "expected_source", "expected_from", "rtol", "above", "below", "eps", "window", "method", "note",
          "min_steps", "lam", "threshold_axis", "threshold_power", "tolerance", "correction", "against", "tune", "eps_max",
          "bound_axis", "ratio_axis",
-         "observation"}
+         "observation", "theorem", "outside"}
 
 
 #: keys that change how a claim is judged, and what their ``note`` must say
@@ -74,6 +85,7 @@ _NOTE_REQUIRED = {
     "correction": "deriving its order q (where the T^-q term comes from)",
     "eps_max": "saying why the larger thresholds are outside the asymptotic regime",
     "observation": "naming the hypothesis of the theorem the run leaves (an observation is not a check of it)",
+    "outside": "saying why the experiment leaves these hypotheses on purpose",
 }
 
 
@@ -122,6 +134,10 @@ class Claim:
     ratio_axis: str | None = None
     #: the run leaves the theorem's hypotheses on purpose: reported as an observation, not a check
     observation: bool = False
+    #: the theorem this claim checks (a key of :mod:`ratecheck.theorems`)
+    theorem: str | None = None
+    #: hypotheses of the theorem the experiment leaves on purpose (reported as an observation)
+    outside: tuple = ()
 
     def source(self) -> str:
         if self.theory:
@@ -142,11 +158,27 @@ class Verdict:
     reason: str
     fit: object = None
     cells: tuple = ()
+    #: the checked hypotheses (:class:`ratecheck.hypotheses.Check`), empty without a theorem
+    hypotheses: tuple = ()
+    #: what the measurement alone gives (agrees/disagrees/inconclusive), also for an observation
+    measured_verdict: str | None = None
+    #: p-value of "the prediction holds" (None when there is nothing to test)
+    p_value: float | None = None
+    #: the verdict after the Holm adjustment over a report (set by the report; None before)
+    holm_verdict: str | None = None
+
+    def theorem(self):
+        return None if self.claim.theorem is None else THM.get(self.claim.theorem)
 
     def as_dict(self) -> dict:
+        thm = self.theorem()
         return {"name": self.claim.name, "kind": self.claim.kind, "optimizer": self.claim.optimizer,
                 "metric": self.claim.metric, "theory": self.claim.theory, "source": self.claim.source(),
-                "verdict": self.verdict, "predicted": self.predicted, "predicted_text": self.predicted_text,
+                "verdict": self.verdict, "measured_verdict": self.measured_verdict or self.verdict,
+                "theorem": thm.as_dict() if thm else None,
+                "hypotheses": [h.as_dict() for h in self.hypotheses], "p_value": self.p_value,
+                "holm_verdict": self.holm_verdict,
+                "predicted": self.predicted, "predicted_text": self.predicted_text,
                 "measured": self.measured, "ci": list(self.ci) if self.ci else None, "reason": self.reason,
                 "cells": list(self.cells), "note": self.claim.note, "observation": self.claim.observation}
 
@@ -254,6 +286,23 @@ def parse_claims(tables, labels, where: str) -> list[Claim]:
                                  f"(horizon_rate, upper_bound over horizons, hitting_sweep), not to {kind}")
         if "observation" in kw and not isinstance(kw["observation"], bool):
             raise TypeError(f"{at}: observation must be true or false, got {kw['observation']!r}")
+        if "theorem" in kw:
+            thm = THM.get(kw["theorem"])
+            if kind in TWO_SIDED and thm.tight is None:
+                raise ValueError(f"{at}: a {kind} claim says the rate is attained, but theorem {thm.key!r} is an "
+                                 f"O(.) bound with no reason it is tight on this instance: make it an upper_bound "
+                                 f"claim, or name a tight theorem")
+            if "outside" in kw:
+                outside = kw["outside"]
+                if not isinstance(outside, list) or not all(isinstance(h, str) for h in outside):
+                    raise TypeError(f"{at}: outside must be a list of hypothesis names")
+                unknown_h = [h for h in outside if h not in thm.hypotheses]
+                if unknown_h:
+                    raise ValueError(f"{at}: outside names {unknown_h}, not hypotheses of {thm.key} "
+                                     f"({', '.join(thm.hypotheses)})")
+                kw["outside"] = tuple(outside)
+        elif "outside" in kw:
+            raise ValueError(f"{at}: 'outside' needs 'theorem' (whose hypotheses the experiment leaves)")
         for key, why in _NOTE_REQUIRED.items():
             if kw.get(key, None) not in (None, False) and not kw.get("note"):
                 raise ValueError(f"{at}: '{key}' needs a 'note' {why}")
@@ -383,7 +432,73 @@ def _verdict_plain(claim, predicted, text, measured, ci, fit, keys, *, asymptoti
 
 
 def evaluate(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
-    """Evaluate one claim on an experiment's cells and results (same order)."""
+    """Evaluate one claim on an experiment's cells and results (same order): its theorem's hypotheses on the
+    runs it reads, then the measurement; outside the hypotheses the verdict is ``observation``."""
+    v = _measure(claim, cells, results, problems_by_key)
+    v = replace(v, measured_verdict=v.verdict, p_value=_p_value(v))
+    checks = _check_hypotheses(claim, cells, results)
+    failed = [h for h in checks if not h.holds]
+    if failed or claim.observation:
+        listed = "; ".join(f"{h.name}: no — {h.why}" + (" (on purpose)" if h.name in claim.outside else "")
+                           for h in failed)
+        why = listed if failed else "outside the theorem on purpose"
+        v = replace(v, verdict="observation", reason=f"outside the theorem ({why}); the measurement alone: "
+                                                      f"{v.verdict}, {v.reason}")
+    return replace(v, hypotheses=tuple(checks))
+
+
+#: claim kinds that say the measured value equals the prediction (they need a tight theorem)
+TWO_SIDED = ("rate", "horizon_rate", "sample_complexity", "linear_rate", "hitting_sweep", "exact")
+
+
+def _check_hypotheses(claim: Claim, cells, results) -> list:
+    """Each hypothesis of the claim's theorem on the runs of the claim's optimizer (the worst run decides)."""
+    if claim.theorem is None:
+        return []
+    thm = THM.get(claim.theorem)
+    chosen = _select(claim, cells, results)
+    out = []
+    for name in thm.hypotheses:
+        worst = None
+        for cell, _ in chosen:
+            problem = _problems.from_config(dict(cell.problem_config))
+            h = HYP.check(name, problem, _optimizers.from_config(dict(cell.optimizer_config)).describe(), claim)
+            if worst is None or (worst.holds and not h.holds):
+                worst = h
+        if worst is not None:
+            out.append(worst)
+    return out
+
+
+def _p_value(v: Verdict) -> float | None:
+    """p-value of "the claim's prediction holds", from the interval by a normal approximation (one-sided for
+    bounds, two-sided for equalities); a zero-width interval (deterministic run) gives 0 or 1 by the verdict."""
+    from scipy.stats import norm
+    claim = v.claim
+    if v.measured is None or v.ci is None or v.verdict == "inconclusive" and v.predicted is None:
+        return None
+    m, (lo, hi) = float(v.measured), (float(v.ci[0]), float(v.ci[1]))
+    if claim.kind == "exact":
+        return 0.0 if v.verdict == "disagrees" else 1.0
+    se = (hi - lo) / (2 * norm.ppf(0.975))
+    if not se > 0:
+        return 0.0 if v.verdict == "disagrees" else 1.0
+    if claim.kind in ("advantage", "hitting_ratio"):
+        ps = [norm.cdf((m - a) / se) for a in [claim.above] if a is not None]
+        ps += [norm.cdf((b - m) / se) for b in [claim.below] if b is not None]
+        return float(min(1.0, len(ps) * min(ps)))
+    if v.predicted is None:
+        return None
+    pred = float(v.predicted)
+    if claim.kind in ("upper_bound", "bound") or (claim.kind == "outcome" and claim.below is not None):
+        return float(norm.sf((m - pred) / se))       # evidence against "measured <= prediction"
+    if claim.kind == "outcome":
+        return float(norm.cdf((m - pred) / se))      # evidence against "measured >= threshold"
+    return float(2 * norm.sf(abs(m - pred) / se))
+
+
+def _measure(claim: Claim, cells, results, problems_by_key=None) -> Verdict:
+    """The measurement and its verdict, before the hypotheses are looked at."""
     chosen = _select(claim, cells, results)
     keys = tuple(c.key for c, _ in chosen)
     if not chosen:

@@ -95,10 +95,9 @@ def _print_verdicts(outcomes) -> int:
         for v in o.verdicts:
             ci = f" [{v.ci[0]:.4g}, {v.ci[1]:.4g}]" if v.ci else ""
             meas = "—" if v.measured is None else f"{v.measured:.4g}"
-            obs = "observation " if v.claim.observation else ""
-            print(f"{obs}{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
+            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
                   f"theory {v.predicted_text or v.predicted} — {v.reason}")
-            bad += v.verdict == "disagrees" and not v.claim.observation
+            bad += v.verdict == "disagrees"
     return bad
 
 
@@ -234,8 +233,9 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_table(args) -> int:
-    from . import theory
+    from . import theorems, theory
     print(theory.render(args.format))
+    print(theorems.render(args.format))
     return 0
 
 

@@ -124,31 +124,86 @@ def _fmt(x) -> str:
     return f"{x:.4g}"
 
 
+_MARKS = {"agrees": "✅ agrees", "disagrees": "❌ disagrees", "inconclusive": "⚠️ inconclusive",
+          "observation": "👁 observation"}
+
+
+def _theorem_cell(v: Verdict) -> str:
+    thm = v.theorem()
+    return "— (no theorem named)" if thm is None else f"{thm.source}, {thm.number} ({thm.verified})"
+
+
 def verdict_row(exp_name: str, v: Verdict) -> str:
     ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
-    mark = {"agrees": "✅ agrees", "disagrees": "❌ disagrees", "inconclusive": "⚠️ inconclusive"}[v.verdict]
-    kind = v.claim.kind
-    if v.claim.observation:  # outside the theorem's hypotheses: not a check of it
-        mark, kind = f"👁 observation ({v.verdict})", f"{kind}, observation"
-    return (f"| {exp_name} | {v.claim.name} | {kind} | {v.predicted_text or _fmt(v.predicted)} | "
-            f"{_fmt(v.measured)}{ci} | {mark} | {v.reason} |")
+    mark = _MARKS[v.verdict]
+    if v.verdict == "observation":  # outside the theorem's hypotheses: not a check of it
+        mark += f" (measured: {v.measured_verdict})"
+    holm = "" if v.holm_verdict in (None, v.verdict) else f"; Holm: {v.holm_verdict}"
+    p = "" if v.p_value is None else f" p = {v.p_value:.3g}"
+    return (f"| {exp_name} | {v.claim.name} | {_theorem_cell(v)} | {v.claim.kind} | "
+            f"{v.predicted_text or _fmt(v.predicted)} | {_fmt(v.measured)}{ci} | {mark}{holm} |{p} |")
+
+
+def _claim_block(v: Verdict) -> list:
+    """A claim as a referee reads it: the theorem, how its reading was verified, the hypotheses with ✓/✗,
+    the measurement beside the prediction, the verdict and its Holm-adjusted form."""
+    thm = v.theorem()
+    lines = [f"- **{v.claim.name}** — {_MARKS[v.verdict]}"
+             + (f" (the measurement alone: {v.measured_verdict})" if v.verdict == "observation" else "")
+             + (f"; after Holm over the report: {v.holm_verdict}" if v.holm_verdict not in (None, v.verdict) else "")]
+    if thm is not None:
+        lines.append(f"  - Theorem: {thm.source}, {thm.number}: {thm.statement} (reading verified: {thm.verified})")
+        for h in v.hypotheses:
+            lines.append(f"  - {'✓' if h.holds else '✗'} {h.name}: {h.why}")
+    else:
+        lines.append("  - Theorem: none named (the claim's reading of its source is not checked)")
+    ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
+    p = "" if v.p_value is None else f", p = {v.p_value:.3g}"
+    lines.append(f"  - Measured {_fmt(v.measured)}{ci} against {v.predicted_text or _fmt(v.predicted)}{p}: {v.reason}")
+    if v.claim.note:
+        lines.append(f"  - Note: {v.claim.note}")
+    return lines
+
+
+def apply_holm(outcomes: list) -> None:
+    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.holm.LEVEL`;
+    a "disagrees" whose adjusted p-value is above it becomes "inconclusive" in ``holm_verdict``."""
+    from dataclasses import replace
+
+    from .holm import LEVEL, holm
+    flat = [(i, j) for i, o in enumerate(outcomes) for j, _ in enumerate(o.verdicts)]
+    ps = [outcomes[i].verdicts[j].p_value if outcomes[i].verdicts[j].verdict != "observation" else None
+          for i, j in flat]
+    adjusted = holm([np.nan if p is None else p for p in ps])
+    for (i, j), adj in zip(flat, adjusted):
+        v = outcomes[i].verdicts[j]
+        hv = v.verdict
+        if v.verdict == "disagrees" and not adj <= LEVEL:
+            hv = f"inconclusive (the disagreement does not survive Holm: adjusted p = {adj:.3g})"
+        v = replace(v, holm_verdict=hv)
+        outcomes[i].verdicts[j] = v
+        entry = outcomes[i].meta["claims"][j]
+        entry.update(holm_verdict=hv, holm_p_value=None if np.isnan(adj) else float(adj))
 
 
 def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Path:
     """``report.md`` (claims table, then one section per experiment with its figures) and ``report.json``."""
     out = Path(out)
-    n = {k: sum(v.verdict == k and not v.claim.observation for o in outcomes for v in o.verdicts)
-         for k in ("agrees", "disagrees", "inconclusive")}
-    n_obs = sum(v.claim.observation for o in outcomes for v in o.verdicts)
+    apply_holm(outcomes)
+    n = {k: sum(v.verdict == k for o in outcomes for v in o.verdicts)
+         for k in ("agrees", "disagrees", "inconclusive", "observation")}
+    n_holm = sum(v.verdict == "disagrees" and v.holm_verdict == "disagrees" for o in outcomes for v in o.verdicts)
+    checked = n["agrees"] + n["disagrees"] + n["inconclusive"]
     lines = [f"# ratecheck report ({mode})", "",
-             f"ratecheck {__version__}; {len(outcomes)} experiment(s), {sum(n.values())} claim(s) checked: "
-             f"{n['agrees']} agree, {n['disagrees']} disagree, {n['inconclusive']} inconclusive"
-             + (f", plus {n_obs} observation(s) outside a theorem's hypotheses (not counted)" if n_obs else "")
-             + "; "
+             f"ratecheck {__version__}; {len(outcomes)} experiment(s), {checked} claim(s) checked inside their "
+             f"theorems' hypotheses: {n['agrees']} agree, {n['disagrees']} disagree ({n_holm} after Holm's "
+             f"adjustment at family-wise level 5%), {n['inconclusive']} inconclusive; {n['observation']} "
+             f"observation(s) outside a theorem's hypotheses (not counted); "
              f"{elapsed:.0f} s for this invocation (runs already saved under the data directory are loaded, "
              f"not rerun).", "",
-             "| experiment | claim | kind | theory | measured [95% CI] | verdict | reason |",
-             "|---|---|---|---|---|---|---|"]
+             "| experiment | claim | theorem (reading verified) | kind | prediction | measured [95% CI] | verdict | "
+             "p |",
+             "|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
         lines += [verdict_row(o.experiment.name, v) for v in o.verdicts]
     lines.append("")
@@ -169,12 +224,11 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
             if p.suffix == ".png":
                 lines += [f"![{p.stem}]({p.name})", ""]
         for v in o.verdicts:
-            obs = "observation outside the theorem, " if v.claim.observation else ""
-            lines.append(f"- **{v.claim.name}** — {obs}{v.verdict}: {v.reason}"
-                         + (f" ({v.claim.note})" if v.claim.note else ""))
+            lines += _claim_block(v)
         lines.append("")
     atomic_write_bytes(out / "report.md", "\n".join(lines).encode())
-    payload = {"mode": mode, "version": __version__, "elapsed": elapsed, "counts": {**n, "observations": n_obs},
+    payload = {"mode": mode, "version": __version__, "elapsed": elapsed,
+               "counts": {**n, "disagrees_after_holm": n_holm},
                "experiments": [o.meta for o in outcomes]}
     atomic_write_bytes(out / "report.json", (json.dumps(payload, indent=2, default=str) + "\n").encode())
     return out / "report.md"

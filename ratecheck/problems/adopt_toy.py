@@ -73,6 +73,7 @@ class AdoptToy(Problem):
     reference: ClassVar[str] = ("Taniguchi et al., NeurIPS 2024, toy problem: Adam fails for small β2, "
                                 "ADOPT converges to θ* = −1 for any β2")
     category: ClassVar[str] = "counterexample"
+    convex: ClassVar[bool] = True
 
     def _setup(self):
         one_dimensional(self.name, self.dim)

@@ -57,6 +57,7 @@ class ArjevaniChain(CarmonChain):
     reference: ClassVar[str] = ("Arjevani, Carmon, Duchi, Foster, Srebro & Woodworth, Math. Prog. 2023, "
                                 "Ω(ΔLσ²ε⁻⁴) for stochastic first-order methods")
     category: ClassVar[str] = "hard instance"
+    convex: ClassVar[bool] = False
     oracle_kind: ClassVar[str] = "other"       # which coordinates are masked depends on x
 
     def _setup(self):

@@ -60,6 +60,8 @@ class Problem:
     reference: ClassVar[str] = ""
     #: "smooth nonconvex", "strongly convex", "counterexample", "hard instance", ...
     category: ClassVar[str] = ""
+    #: whether F is convex (``None``: not declared, e.g. a user's problem); a hypothesis of convex theorems
+    convex: ClassVar[bool | None] = None
     time_varying: ClassVar[bool] = False
     #: parameter a sweep's ``horizon`` axis sets to the number of steps (problems built for one horizon)
     horizon_parameter: ClassVar[str | None] = None

@@ -168,6 +168,7 @@ class CarmonChain(Problem):
     reference: ClassVar[str] = ("Carmon, Duchi, Hinder & Sidford, Math. Prog. 2020: "
                                 "Ω(LΔε⁻²) for deterministic first-order methods")
     category: ClassVar[str] = "hard instance"
+    convex: ClassVar[bool] = False
 
     def _setup(self):
         self._set("L", V.positive("L", self.L))

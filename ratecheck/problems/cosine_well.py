@@ -65,6 +65,7 @@ class CosineWell(Problem):
     reference: ClassVar[str] = ("smooth nonconvex test function; GD bound min‖∇F‖² ≤ 2LΔ/T "
                                 "(Nesterov 2004)")
     category: ClassVar[str] = "smooth nonconvex"
+    convex: ClassVar[bool] = False
 
     def _setup(self):
         self._set("a", V.positive("a", self.a))

@@ -59,6 +59,7 @@ class DroriTeboulle(Problem):
     reference: ClassVar[str] = ("Drori & Teboulle, Math. Prog. 2014: GD's exact worst case "
                                 "LR²/(2(2Nh+1)) on smooth convex functions")
     category: ClassVar[str] = "hard instance"
+    convex: ClassVar[bool] = True
     #: a sweep's ``horizon`` axis sets N to the run's number of steps (the function depends on N)
     horizon_parameter: ClassVar[str] = "N"
 

@@ -56,6 +56,7 @@ class L1(Problem):
     reference: ClassVar[str] = ("convex G-Lipschitz; projected SGD with averaging, "
                                 "E F(x̄_T) − F* ≤ DG/√T (Nemirovski et al. 2009)")
     category: ClassVar[str] = "convex nonsmooth"
+    convex: ClassVar[bool] = True
     rowwise: ClassVar[bool] = False   # r @ weights (BLAS gemv) rounds a row differently with the row count
 
     def _setup(self):

@@ -59,6 +59,7 @@ class NonsmoothWell(Problem):
     reference: ClassVar[str] = ("nonsmooth nonconvex test function; (δ,ε)-Goldstein complexity "
                                 "Θ(δ⁻¹ε⁻³) (Cutkosky, Mehta & Orabona 2023)")
     category: ClassVar[str] = "nonsmooth nonconvex"
+    convex: ClassVar[bool] = False
 
     def _setup(self):
         self._set("a", V.positive("a", self.a))

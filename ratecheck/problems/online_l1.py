@@ -50,6 +50,7 @@ class OnlineL1(L1):
     reference: ClassVar[str] = ("online convex, bounded domain and (with bounded noise) bounded gradients; "
                                 "E avg_gap = expected average regret against x* (Zinkevich 2003)")
     category: ClassVar[str] = "online convex"
+    convex: ClassVar[bool] = True
     regret: ClassVar[bool] = True
 
     def _setup(self):

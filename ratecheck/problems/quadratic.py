@@ -33,6 +33,7 @@ class Quadratic(Problem):
     name: ClassVar[str] = "quadratic"
     reference: ClassVar[str] = "classical; linear rate (1-μ/L)^(2T) for GD with η=1/L (Nesterov 2004, Thm 2.1.15)"
     category: ClassVar[str] = "strongly convex"
+    convex: ClassVar[bool] = True
 
     def _setup(self):
         self._set("L", V.positive("L", self.L))

@@ -60,6 +60,7 @@ class ReddiOnline(Problem):
     reference: ClassVar[str] = ("Reddi, Kale & Kumar, ICLR 2018, Thm. 1: Adam (β1=0, β2=1/(1+C²)) "
                                 "goes to +1, AMSGrad to x* = −1")
     category: ClassVar[str] = "counterexample"
+    convex: ClassVar[bool] = True
     time_varying: ClassVar[bool] = True
     oracle_kind: ClassVar[str] = "deterministic"
 

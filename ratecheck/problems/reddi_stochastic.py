@@ -60,6 +60,7 @@ class ReddiStochastic(Problem):
     reference: ClassVar[str] = ("Reddi, Kale & Kumar, ICLR 2018, Thm. 3: Adam fails for some C "
                                 "whenever β1 < √β2; AMSGrad converges to x* = −1")
     category: ClassVar[str] = "counterexample"
+    convex: ClassVar[bool] = True
 
     def _setup(self):
         one_dimensional(self.name, self.dim)

@@ -78,6 +78,7 @@ class RobustRegression(Problem):
     reference: ClassVar[str] = ("smooth nonconvex finite sum; SGD rate O(1/√T) for min E‖∇F‖² "
                                 "(Ghadimi & Lan 2013, Cor. 2.2)")
     category: ClassVar[str] = "smooth nonconvex"
+    convex: ClassVar[bool] = False
     rowwise: ClassVar[bool] = False   # z @ A.T: BLAS rounds a row differently with the row count
 
     def _setup(self):

@@ -58,6 +58,7 @@ class SmoothWell(Problem):
     reference: ClassVar[str] = ("smooth, G-Lipschitz, H-Hessian-Lipschitz nonconvex test function "
                                 "(Ahn & Cutkosky 2024, Assumption 2 + Corollary 13)")
     category: ClassVar[str] = "smooth nonconvex"
+    convex: ClassVar[bool] = False
 
     def _setup(self):
         self._set("a", V.positive("a", self.a))
