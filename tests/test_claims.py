@@ -252,8 +252,9 @@ def test_observations_are_labelled_and_not_counted(tmp_path):
     from ratecheck.claims import Verdict
     from ratecheck.reproduce import verdict_row
     obs = _claim(observation=True, note="constant beta1: outside the theorem")
-    v = Verdict(obs, "disagrees", -0.5, "-1/2", -0.4, (-0.41, -0.39), "the prediction lies outside the CI")
+    v = Verdict(obs, "observation", -0.5, "-1/2", -0.4, (-0.41, -0.39), "the prediction lies outside the CI",
+                measured_verdict="disagrees")
     row = verdict_row("exp", v)
-    assert "observation" in row and "rate, observation" in row and "❌" not in row
+    assert "observation (measured: disagrees)" in row and "❌" not in row
     assert v.as_dict()["observation"] is True
     assert _claim().observation is False

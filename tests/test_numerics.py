@@ -14,6 +14,7 @@ FAMILIES = {
     "cosine_well": {"dim": 5, "noise": {"kind": "student_t", "nu": 3.0, "sigma": 0.5}},
     "robust_regression": {"dim": 5, "noise": {"kind": "rademacher", "sigma": 0.2}},
     "nonsmooth_well": {"dim": 5, "noise": {"kind": "uniform", "sigma": 0.5}},
+    "smooth_well": {"dim": 5, "noise": {"kind": "gaussian", "sigma": 0.5}},
     "l1": {"dim": 5, "radius": 2.0, "noise": {"kind": "sparse", "p": 0.2, "sigma": 0.5}},
     "online_l1": {"dim": 5, "center": 0.5, "noise": {"kind": "rademacher", "sigma": 0.5}},
     "reddi_online": {"C": 3.0}, "reddi_stochastic": {"C": 3.0, "delta": 0.5}, "adopt_toy": {"k": 10.0},
