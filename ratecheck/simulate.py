@@ -106,7 +106,7 @@ from . import parallel
 from .optimizers.base import Optimizer
 from .result import SimulationResult, _jsonable, git_state, utc_now
 
-__all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size",
+__all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size", "check_noise",
            "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS", "MAX_STEPS"]
 
 DEFAULT_BLOCK_SIZE = 256
@@ -187,6 +187,23 @@ def _check_problem(problem) -> int:
         raise TypeError(f"problem must have dim, value, grad and stochastic_grad(x, rng); "
                         f"{type(problem).__name__} lacks {', '.join(missing)}")
     return V.integer("problem.dim", problem.dim, low=1)
+
+
+def check_noise(problem) -> None:
+    """Refuse (``ValueError``) noise so large that its variance overflows a float (``sigma = 1e308``):
+    every variance, rate constant and metric computed from it would be inf, with overflow warnings."""
+    scales = getattr(getattr(problem, "noise", None), "scales", None)
+    if not callable(scales):
+        return
+    dim = int(problem.dim)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.asarray(scales(dim), dtype=np.float64)
+        total = float(np.sum(s * s))
+    if not np.isfinite(total):
+        big = float(np.max(np.abs(s))) if s.size else float("nan")
+        limit = float(np.sqrt(np.finfo(np.float64).max / max(dim, 1)))
+        raise ValueError(f"noise.sigma {big:.4g} is too large: the noise variance sigma² overflows a float; "
+                         f"use sigma below {limit:.3g} (dim = {dim})")
 
 
 def memory_limit() -> int:
@@ -319,6 +336,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if certificate and not tracks_output:
         raise ValueError(f"certificate=True needs an optimizer that outputs an average or EMA; "
                          f"{optimizer.name} outputs its iterate")
+    check_noise(problem)
     check_size(replicates, dim, grid.size, len(metric_names(problem, optimizer, running=running,
                                                              certificate=certificate)))
     x0_given = x0 is not None
