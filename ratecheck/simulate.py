@@ -189,6 +189,90 @@ def _check_problem(problem) -> int:
     return V.integer("problem.dim", problem.dim, low=1)
 
 
+def _built_in(problem) -> bool:
+    """Whether ``problem`` is an instance of a registered family (whose returns are known to be right)."""
+    from . import problems as _problems
+    from .problems.base import Problem
+    name = getattr(problem, "name", None) if isinstance(problem, Problem) else None
+    return isinstance(name, str) and name in _problems.names() and type(problem) is _problems.get(name)
+
+
+class _CheckedProblem:
+    """A user-defined problem whose methods' returns are checked.
+
+    ``value(x)`` must return a real floating array of shape ``(rows,)`` and ``grad(x)`` and
+    ``stochastic_grad(x, rng[, t])`` one of shape ``(rows, dim)``, for ``x`` of shape ``(rows, dim)``.
+    A method's first return is checked fully (type, dtype, shape; ``TypeError``/``ValueError`` naming
+    the method, the shape expected and the shape got); later ones by three comparisons (exact type,
+    shape, and the dtype seen the first time), falling back to the full check when one differs. Every
+    other attribute is the problem's own.
+    """
+
+    def __init__(self, problem, dim: int):
+        self._problem, self._dim, self._dtypes = problem, dim, {}
+
+    def __getattr__(self, name):
+        problem = self.__dict__.get("_problem")
+        if problem is None:           # during unpickling, before __init__'s attributes exist
+            raise AttributeError(name)
+        return getattr(problem, name)
+
+    def __getstate__(self):
+        return self.__dict__
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def _check(self, method: str, out, x, shape: tuple):
+        if type(out) is np.ndarray and out.shape == shape and out.dtype is self._dtypes.get(method):
+            return out
+        where = f"{type(self._problem).__name__}.{method}"
+        expected = f"a real floating numpy array of shape {shape}"
+        rows = "" if len(shape) == 1 else f" (one row of {self._dim} per point)"
+        if not isinstance(out, np.ndarray):
+            got = "None" if out is None else f"a {type(out).__name__}"
+            raise TypeError(f"{where} returned {got} for x of shape {x.shape}; it must return {expected}{rows}")
+        if not np.issubdtype(out.dtype, np.floating):
+            raise TypeError(f"{where} returned dtype {out.dtype} for x of shape {x.shape}; it must return {expected}"
+                            f"{' (no imaginary part)' if np.issubdtype(out.dtype, np.complexfloating) else ''}")
+        if out.shape != shape:
+            raise ValueError(f"{where} returned shape {out.shape} for x of shape {x.shape}; it must return "
+                             f"{expected}{rows}, not something to broadcast")
+        self._dtypes[method] = out.dtype
+        return out
+
+    def value(self, x):
+        return self._check("value", self._problem.value(x), x, (x.shape[0],))
+
+    def grad(self, x):
+        return self._check("grad", self._problem.grad(x), x, (x.shape[0], self._dim))
+
+    def stochastic_grad(self, x, rng, *t):
+        return self._check("stochastic_grad", self._problem.stochastic_grad(x, rng, *t), x, (x.shape[0], self._dim))
+
+
+#: seed of the probe points of a user-defined problem's behavioural fingerprint
+PROBE_SEED = 20261206
+PROBE_POINTS = 3
+
+
+def _behaviour(problem, dim: int) -> str:
+    """SHA-256 of what a user-defined problem returns at fixed probe points: value, gradient, and the
+    stochastic gradient for a fixed generator when it depends on that generator only. Any change of its
+    parameters (or code) that changes these numbers changes the fingerprint."""
+    checked = problem if isinstance(problem, _CheckedProblem) else _CheckedProblem(problem, dim)
+    x = np.random.default_rng(PROBE_SEED).uniform(-0.9, 0.9, size=(PROBE_POINTS, dim))
+    h = hashlib.sha256()
+    with np.errstate(all="ignore"):
+        for out in (checked.value(x.copy()), checked.grad(x.copy())):
+            h.update(np.ascontiguousarray(out, dtype=np.float64).tobytes())
+        extra = (1,) if getattr(problem, "time_varying", False) else ()
+        draws = [checked.stochastic_grad(x.copy(), np.random.default_rng(PROBE_SEED), *extra) for _ in range(2)]
+        if np.array_equal(draws[0], draws[1], equal_nan=True):
+            h.update(np.ascontiguousarray(draws[0], dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
 def check_noise(problem) -> None:
     """Refuse (``ValueError``) noise so large that its variance overflows a float (``sigma = 1e308``):
     every variance, rate constant and metric computed from it would be inf, with overflow warnings."""
@@ -312,6 +396,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         raise TypeError(f"optimizer must be a ratecheck Optimizer (see ratecheck.optimizers.make), "
                         f"got {type(optimizer).__name__}")
     dim = _check_problem(problem)
+    if not _built_in(problem):
+        problem = _CheckedProblem(problem, dim)
     steps = V.integer("steps", steps, low=1, high=MAX_STEPS)
     replicates = V.integer("replicates", replicates, low=1)
     block_size = V.integer("block_size", block_size, low=1)
@@ -451,7 +537,8 @@ def fingerprint(problem, optimizer: Optimizer, *, steps: int, replicates: int, s
     """What determines a simulation's bits (compared before resuming from a snapshot), JSON-able.
 
     The engine and the number of workers are not part of it: they never change a result.
-    A user-defined problem is known by its class name and dim only.
+    A user-defined problem is known by its ``describe()`` if it has one, else by its class name, dim
+    and a hash of what it returns at fixed probe points (so a changed parameter is noticed).
     """
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     fp = {"problem": _describe(problem), "optimizer": optimizer.describe(), "steps": steps,
@@ -492,10 +579,15 @@ def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, cert
 
 
 def _describe(problem) -> dict:
+    """A problem's description: its ``describe()``, else (a user-defined object) its class name, dim and
+    behavioural fingerprint (:func:`_behaviour`)."""
+    if isinstance(problem, _CheckedProblem):
+        problem = problem._problem
     d = getattr(problem, "describe", None)
     if callable(d):
         return d()
-    return {"name": type(problem).__name__, "dim": int(problem.dim), "user_defined": True}
+    return {"name": type(problem).__name__, "dim": int(problem.dim), "user_defined": True,
+            "behaviour_sha256": _behaviour(problem, int(problem.dim))}
 
 
 def _json_constants(problem) -> dict:

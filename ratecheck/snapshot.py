@@ -235,6 +235,9 @@ def read(directory, fingerprint: dict | None = None) -> Snapshot | None:
         saved = meta.get("fingerprint")
         if saved != fingerprint:
             diff = _differences(saved, fingerprint) if isinstance(saved, dict) else ["the whole configuration"]
+            if any(d.startswith("problem.behaviour_sha256") for d in diff):
+                diff.insert(0, "the user-defined problem changed: its value or gradient at fixed probe points "
+                               "differs (a parameter or its code changed)")
             raise ValueError(f"cannot resume from {meta_path}: it belongs to a different run ({'; '.join(diff[:4])}"
                              f"{'; ...' if len(diff) > 4 else ''}); {fix}, or give another --out")
     npz = meta.get("npz")

@@ -350,7 +350,7 @@ def _save(cell: Cell, res: SimulationResult, out: Path | None) -> None:
         extra = {"cell": cell.config(), "label": cell.label}
         try:
             res.save(directory, extra_meta=extra)
-        except OutputError as err:
+        except OSError as err:
             if err.errno not in NO_SPACE or not _snapshot.exists(directory):
                 raise
             # the cell's snapshot is no longer needed: its space goes to the result first
