@@ -91,6 +91,34 @@ def cell_key(label: str, values: tuple) -> str:
     return f"{readable}-{digest}"
 
 
+def legacy_key(label: str, values: tuple) -> str:
+    """The directory name a cell had before :func:`cell_key` added its hash (not injective: ``"a b"`` and
+    ``"a_b"`` shared one); read once to adopt finished results written then (see :func:`_adopt_legacy`)."""
+    return "__".join([_slug(label)] + [f"{_slug(axis.split('.')[-1])}={_short(_fmt(v))}" for axis, v in values])
+
+
+def _adopt_legacy(cell: "Cell", out: Path, notice=None) -> None:
+    """Rename a finished result of ``cell`` stored under its pre-hash directory name to its current one,
+    if that directory holds a result of exactly this cell's configuration and the new name is free."""
+    new = out / cell.key
+    old = out / legacy_key(cell.label, cell.values)
+    if new.exists() or old.name in (".", "..") or old.parent != out or old.is_symlink() \
+            or not (old / "result.json").is_file():
+        return
+    try:
+        meta = read_json(old / "result.json", required=False)
+    except DamagedError:
+        return
+    if meta.get("cell") != cell.config():
+        return
+    try:
+        os.rename(old, new)
+    except OSError:
+        return
+    if notice is not None:
+        notice(f"{old} holds this run's finished result under the former directory name: moved to {new}")
+
+
 def _short(text: str) -> str:
     """A value as it appears in a directory name; long ones (lists) become a stable hash."""
     slug = _slug(text)
@@ -445,6 +473,8 @@ def _run_cells(cells, out, reuse, progress, workers, scheduler, resume, snapshot
 
     todo = []
     for i, cell in enumerate(cells):
+        if out is not None and reuse:
+            _adopt_legacy(cell, out, notice)
         done = _load_if_done(cell, Path(out) / cell.key, _damaged_notice(notice)) \
             if out is not None and reuse else None
         if done is not None:

@@ -436,3 +436,24 @@ def test_out_inside_the_catalogue_is_refused(tmp_path, capsys, monkeypatch, insi
     assert "catalogue" in err and err.count("\n") == 1, err
     assert sorted(map(str, tmp_path.rglob("*"))) == before
     assert main(["list", "experiments"]) == 0 and "tiny" in capsys.readouterr().out
+
+
+def test_results_under_the_former_directory_names_are_adopted_not_recomputed(tmp_path, capsys):
+    """Results written before cell directories carried a hash (format 2 layout) are moved, not recomputed."""
+    from ratecheck.sweep import legacy_key
+    assert _run(tmp_path, SWEEP + '"optimizer.beta2" = [0.9, 0.99]\n') == 0
+    out = tmp_path / "out"
+    dirs = [p.parent for p in out.glob("*/result.json")]
+    moved = {}
+    for meta_path in out.glob("*/result.json"):
+        meta = json.loads(meta_path.read_text())
+        values = tuple(tuple(v) for v in meta["cell"]["values"])
+        old = out / legacy_key(meta["label"], values)
+        meta_path.parent.rename(old)
+        moved[old.name] = (old / "result.npz").stat().st_mtime_ns
+    assert len(moved) == 4 and not any(d.exists() for d in dirs)
+    capsys.readouterr()
+    assert _run(tmp_path, SWEEP + '"optimizer.beta2" = [0.9, 0.99]\n') == 0
+    assert capsys.readouterr().err.count("former directory name") == 4
+    assert sorted(d.name for d in dirs) == sorted(p.parent.name for p in out.glob("*/result.json"))
+    assert sorted((d / "result.npz").stat().st_mtime_ns for d in dirs) == sorted(moved.values())
