@@ -457,3 +457,18 @@ def test_results_under_the_former_directory_names_are_adopted_not_recomputed(tmp
     assert capsys.readouterr().err.count("former directory name") == 4
     assert sorted(d.name for d in dirs) == sorted(p.parent.name for p in out.glob("*/result.json"))
     assert sorted((d / "result.npz").stat().st_mtime_ns for d in dirs) == sorted(moved.values())
+
+
+def test_an_output_directory_that_cannot_be_made_is_reported_before_the_start_line(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if Path(path) == out:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    code = _run(tmp_path)
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert err == f"ratecheck: error: cannot write {out}: Permission denied\n", err
