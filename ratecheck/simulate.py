@@ -82,6 +82,20 @@ bit-identical to an uninterrupted run for every engine and number of workers. A 
 ``DIR`` when the run ends (:func:`ratecheck.snapshot.remove` deletes it; ``ratecheck run`` does
 so once the result is saved).
 
+User-defined problems
+---------------------
+A problem that is not an instance of a registered family is wrapped so that what it returns is
+checked: ``grad`` and ``stochastic_grad`` must return a real floating array of shape
+``(rows, dim)`` and ``value`` one of shape ``(rows,)`` for points of shape ``(rows, dim)``. The
+first call of each method is checked fully (``TypeError``/``ValueError`` naming the method, the
+shape expected and the shape got: ``None``, a scalar, a broadcastable ``(dim,)`` or ``(rows, 1)``,
+a complex or integer array are refused); later calls compare type, shape and dtype with the first
+(the full check runs again if one differs). Built-in problems are not wrapped, and the ``numpy``
+and ``numba`` engines, which run built-in problems only, never see the wrapper. Such a problem is
+described (in the result and in a snapshot's fingerprint) by its ``describe()``, or else by its class
+name, dim and a hash of what it returns at fixed probe points, so that a resume after one of its
+parameters changed is refused.
+
 Precision
 ---------
 ``dtype="float64"`` (the default) computes everything in double precision. ``dtype="float32"``
@@ -209,7 +223,8 @@ class _CheckedProblem:
     """
 
     def __init__(self, problem, dim: int):
-        self._problem, self._dim, self._dtypes = problem, dim, {}
+        self._problem, self._dim = problem, dim
+        self._value_dtype = self._grad_dtype = self._stochastic_grad_dtype = None   # set by the full check
 
     def __getattr__(self, name):
         problem = self.__dict__.get("_problem")
@@ -224,8 +239,7 @@ class _CheckedProblem:
         self.__dict__.update(state)
 
     def _check(self, method: str, out, x, shape: tuple):
-        if type(out) is np.ndarray and out.shape == shape and out.dtype is self._dtypes.get(method):
-            return out
+        """The full check (the first call, or when the cheap one in the methods below fails)."""
         where = f"{type(self._problem).__name__}.{method}"
         expected = f"a real floating numpy array of shape {shape}"
         rows = "" if len(shape) == 1 else f" (one row of {self._dim} per point)"
@@ -238,17 +252,27 @@ class _CheckedProblem:
         if out.shape != shape:
             raise ValueError(f"{where} returned shape {out.shape} for x of shape {x.shape}; it must return "
                              f"{expected}{rows}, not something to broadcast")
-        self._dtypes[method] = out.dtype
+        setattr(self, f"_{method}_dtype", out.dtype)
         return out
 
+    # the cheap check inline (a type, a shape and a dtype compared): these run at every step
     def value(self, x):
-        return self._check("value", self._problem.value(x), x, (x.shape[0],))
+        out = self._problem.value(x)
+        if type(out) is np.ndarray and out.dtype is self._value_dtype and out.shape == (x.shape[0],):
+            return out
+        return self._check("value", out, x, (x.shape[0],))
 
     def grad(self, x):
-        return self._check("grad", self._problem.grad(x), x, (x.shape[0], self._dim))
+        out = self._problem.grad(x)
+        if type(out) is np.ndarray and out.dtype is self._grad_dtype and out.shape == x.shape:
+            return out
+        return self._check("grad", out, x, (x.shape[0], self._dim))
 
     def stochastic_grad(self, x, rng, *t):
-        return self._check("stochastic_grad", self._problem.stochastic_grad(x, rng, *t), x, (x.shape[0], self._dim))
+        out = self._problem.stochastic_grad(x, rng, *t)
+        if type(out) is np.ndarray and out.dtype is self._stochastic_grad_dtype and out.shape == x.shape:
+            return out
+        return self._check("stochastic_grad", out, x, (x.shape[0], self._dim))
 
 
 #: seed of the probe points of a user-defined problem's behavioural fingerprint
