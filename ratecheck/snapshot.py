@@ -110,12 +110,14 @@ _TEMPORARY = re.compile(r"^\.(?P<name>.+?)\.(?P<pid>[0-9]+)\.[^.]+\.tmp$")
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except PermissionError:       # exists: another user's process
+        return True
+    except (ProcessLookupError, OverflowError, ValueError):
         return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0 and not isinstance(pid, bool)    # exists (another user's process) or not a pid
     return True
 
 

@@ -359,7 +359,8 @@ def check_resumable(cells: list, out) -> dict:
     found = {}
 
     def refuse(err):
-        raise DamagedError(f"cannot resume: {err}; run without --resume to recompute it (or delete it)",
+        what = str(err).removesuffix("; rerun the simulation")
+        raise DamagedError(f"cannot resume: {what}; run without --resume to recompute it (or delete it)",
                            err.path) from None
 
     for cell in cells:
