@@ -48,7 +48,7 @@ from . import optimizers as _optimizers
 from . import problems as _problems
 from . import outdir as _outdir
 from . import snapshot as _snapshot
-from .result import NO_SPACE, DamagedError, OutputError, SimulationResult, read_json
+from .result import NO_SPACE, DamagedError, SimulationResult, read_json
 
 __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key", "SCHEDULER_ENV"]
 
@@ -410,7 +410,7 @@ def run_cell(cell: Cell, out: Path | None = None, *, reuse: bool = True, resume:
 def _damaged_notice(notice):
     def damaged(err):
         if notice is not None:
-            notice(f"{err.path} is damaged (its checksum does not match): recomputing the run")
+            notice(f"{str(err).removesuffix('; rerun the simulation')}; recomputing the run")
     return damaged
 
 
