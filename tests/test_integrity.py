@@ -472,3 +472,40 @@ def test_an_output_directory_that_cannot_be_made_is_reported_before_the_start_li
     err = capsys.readouterr().err
     assert code == 3, err
     assert err == f"ratecheck: error: cannot write {out}: Permission denied\n", err
+
+
+def test_two_real_runs_on_one_directory(tmp_path, capsys):
+    """The issue's case: two `ratecheck run` processes on the same --out. The second stops at once (exit 4)
+    naming the first, which goes on undisturbed (then is stopped with SIGTERM, to keep the test short)."""
+    exp = tmp_path / "slow.toml"
+    exp.write_text(GOOD.replace("steps = 40", "steps = 150000"))
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-m", "ratecheck", "run", str(exp), "--out", str(out), "--workers", "1"],
+                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=Path(rc.__file__).parent.parent)
+    try:
+        assert b"run(s) into" in first.stderr.readline()
+        assert main(["run", str(exp), "--out", str(out), "--workers", "1"]) == 4
+        err = capsys.readouterr().err
+        assert f"process {first.pid}" in err and err.count("\n") == 1, err
+        assert first.poll() is None, "the first run was disturbed"
+        first.terminate()
+        _, rest = first.communicate(timeout=60)
+        assert first.returncode == 143, rest.decode()
+    finally:
+        first.kill()
+        first.wait()
+        first.stderr.close()
+
+
+def test_a_damaged_snapshot_is_refused_by_resume_on_the_command_line(tmp_path, capsys, monkeypatch):
+    from test_cli import _killed_run
+    exp, out = _killed_run(tmp_path, monkeypatch)
+    path, = out.glob(f"*/{snap.JSON_NAME}")
+    meta = json.loads(path.read_text())
+    meta["noise"][0]["state"]["state"] += 1
+    path.write_text(json.dumps(meta, indent=1))
+    capsys.readouterr()
+    assert main(["run", str(exp), "--out", str(out), "--resume", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ratecheck: error: cannot resume") and err.count("\n") == 1, err
+    assert f"{path} is damaged" in err, err
