@@ -280,12 +280,12 @@ PROBE_SEED = 20261206
 PROBE_POINTS = 3
 
 
-def _behaviour(problem, dim: int) -> str:
-    """SHA-256 of what a user-defined problem returns at fixed probe points: value, gradient, and the
-    stochastic gradient for a fixed generator when it depends on that generator only. Any change of its
+def _behaviour(problem, dim: int, rows: int = PROBE_POINTS) -> str:
+    """SHA-256 of what a user-defined problem returns at ``rows`` fixed probe points: value, gradient, and
+    the stochastic gradient for a fixed generator when it depends on that generator only. Any change of its
     parameters (or code) that changes these numbers changes the fingerprint."""
     checked = problem if isinstance(problem, _CheckedProblem) else _CheckedProblem(problem, dim)
-    x = np.random.default_rng(PROBE_SEED).uniform(-0.9, 0.9, size=(PROBE_POINTS, dim))
+    x = np.random.default_rng(PROBE_SEED).uniform(-0.9, 0.9, size=(rows, dim))
     h = hashlib.sha256()
     with np.errstate(all="ignore"):
         for out in (checked.value(x.copy()), checked.grad(x.copy())):
@@ -424,6 +424,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         problem = _CheckedProblem(problem, dim)
     steps = V.integer("steps", steps, low=1, high=MAX_STEPS)
     replicates = V.integer("replicates", replicates, low=1)
+    # before anything runs: a user problem's first returns are checked here, at its probe points
+    description = _describe(problem, replicates)
     block_size = V.integer("block_size", block_size, low=1)
     dtype = V.choice("dtype", dtype, DTYPES)
     if not isinstance(running, bool):
@@ -527,7 +529,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if dtype != "float64":
         message += f" ({dtype} arithmetic)"
     return SimulationResult(
-        problem=_describe(problem), optimizer=optimizer.describe(), seed=_seed_record(seq),
+        problem=description, optimizer=optimizer.describe(), seed=_seed_record(seq),
         steps=steps, replicates=replicates, block_size=block_size, checkpoints=grid,
         metrics=records, x=x, output_x=output_x,
         diverged=~alive, diverged_step=diverged_step, message=message, elapsed=elapsed,
@@ -565,7 +567,7 @@ def fingerprint(problem, optimizer: Optimizer, *, steps: int, replicates: int, s
     and a hash of what it returns at fixed probe points (so a changed parameter is noticed).
     """
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    fp = {"problem": _describe(problem), "optimizer": optimizer.describe(), "steps": steps,
+    fp = {"problem": _describe(problem, replicates), "optimizer": optimizer.describe(), "steps": steps,
           "replicates": replicates, "seed": _seed_record(seq), "block_size": block_size,
           "checkpoints": [int(t) for t in grid], "running": running, "certificate": certificate,
           "dtype": dtype, "x0_sha256": hashlib.sha256(np.ascontiguousarray(x0, dtype=np.float64).tobytes()).hexdigest()}
@@ -602,16 +604,18 @@ def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, cert
     return "numpy" if fast else "reference"
 
 
-def _describe(problem) -> dict:
+def _describe(problem, replicates: int = PROBE_POINTS) -> dict:
     """A problem's description: its ``describe()``, else (a user-defined object) its class name, dim and
-    behavioural fingerprint (:func:`_behaviour`)."""
-    if isinstance(problem, _CheckedProblem):
+    behavioural fingerprint (:func:`_behaviour`, at as many probe points as the run has replicates, up to
+    :data:`PROBE_POINTS`: a problem is only ever asked about batches the size of the run's)."""
+    checked = problem if isinstance(problem, _CheckedProblem) else None
+    if checked is not None:
         problem = problem._problem
     d = getattr(problem, "describe", None)
     if callable(d):
         return d()
     return {"name": type(problem).__name__, "dim": int(problem.dim), "user_defined": True,
-            "behaviour_sha256": _behaviour(problem, int(problem.dim))}
+            "behaviour_sha256": _behaviour(checked or problem, int(problem.dim), min(replicates, PROBE_POINTS))}
 
 
 def _json_constants(problem) -> dict:

@@ -123,7 +123,7 @@ def test_experiment_and_report_json_carry_a_checksum(tmp_path, capsys):
 class UserQuadratic:
     """A user-defined problem (duck-typed, as the README invites) whose gradient can be made wrong."""
 
-    def __init__(self, dim=3, curvature=1.0, bad=None, bad_from_call=1):
+    def __init__(self, dim=5, curvature=1.0, bad=None, bad_from_call=1):
         self.dim, self.curvature, self.bad, self.bad_from_call = dim, curvature, bad, bad_from_call
         self.calls = 0
 
@@ -145,9 +145,9 @@ class UserQuadratic:
         return self.grad(x) + 0.1 * rng.standard_normal(x.shape)
 
 
-@pytest.mark.parametrize("replicates", [4, 300])          # one block, two blocks
+@pytest.mark.parametrize("replicates", [2, 300])          # one block, two blocks
 @pytest.mark.parametrize("bad, error, fragment", [
-    ("vector", ValueError, "returned shape (3,)"),
+    ("vector", ValueError, "returned shape (5,)"),
     ("column", ValueError, "returned shape ("),
     ("scalar", TypeError, "returned a float"),
     ("none", TypeError, "returned None"),
@@ -160,11 +160,22 @@ def test_wrong_user_gradients_are_refused_naming_method_and_shapes(bad, error, f
         rc.simulate(UserQuadratic(bad=bad), O.make("sgd", lr=0.1), steps=20, replicates=replicates, seed=0)
     msg = str(info.value)
     assert "UserQuadratic." in msg and "grad" in msg and fragment in msg, msg
-    assert f"shape ({replicates}, 3)" in msg, msg
+    rows = min(replicates, 3)     # checked first at the fingerprint's probe points, before the run
+    assert f"for x of shape ({rows}, 5)" in msg and f"shape ({rows}, 5) (one row of 5 per point)" in msg or \
+        "dtype" in msg, msg
+
+
+def test_wrong_returns_are_refused_in_the_run_too():
+    """A problem with describe() is not probed: its first return in the run is checked, at the run's shape."""
+    class Described(UserQuadratic):
+        def describe(self):
+            return {"name": "described", "dim": self.dim}
+    with pytest.raises(ValueError, match=r"Described\.grad returned shape \(300, 1\) for x of shape \(300, 5\)"):
+        rc.simulate(Described(bad="column"), O.make("sgd", lr=0.1), steps=20, replicates=300, seed=0)
 
 
 def test_a_wrong_user_value_is_refused():
-    with pytest.raises(ValueError, match=r"UserQuadratic\.value returned shape \(4, 1\).*shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"UserQuadratic\.value returned shape \(3, 1\).*shape \(3,\)"):
         rc.simulate(UserQuadratic(bad="value_column"), O.make("sgd", lr=0.1), steps=20, replicates=4, seed=0)
 
 
@@ -205,7 +216,7 @@ def test_a_user_problem_with_describe_is_known_by_it(tmp_path):
         def describe(self):
             return {"name": "described", "dim": self.dim, "curvature": self.curvature}
     res = rc.simulate(Described(curvature=3.0), O.make("sgd", lr=0.1), steps=5, replicates=2, seed=0)
-    assert res.problem == {"name": "described", "dim": 3, "curvature": 3.0}
+    assert res.problem == {"name": "described", "dim": 5, "curvature": 3.0}
     plain = rc.simulate(UserQuadratic(curvature=3.0), O.make("sgd", lr=0.1), steps=5, replicates=2, seed=0)
     assert plain.problem["user_defined"] and len(plain.problem["behaviour_sha256"]) == 64
 
