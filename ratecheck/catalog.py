@@ -58,6 +58,7 @@ except ModuleNotFoundError:  # Python < 3.11
 from . import _validate as V
 from . import optimizers as _optimizers
 from . import problems as _problems
+from .sweep import check_label
 
 __all__ = ["catalog_root", "load_toml", "problem_instances", "load_problem", "Experiment",
            "load_experiment", "experiment_files", "RUN_KEYS"]
@@ -94,17 +95,19 @@ def load_toml(path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{path}: malformed TOML: {err}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: malformed TOML: tables or arrays nested too deeply") from None
 
 
 def problem_instances(root: Path | None = None) -> dict[str, Path]:
     """Named problem instances: stem -> path."""
     folder = (root or catalog_root()) / "problems"
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+    return {p.stem: p for p in sorted(folder.glob("*.toml")) if p.is_file()} if folder.is_dir() else {}
 
 
 def experiment_files(root: Path | None = None) -> dict[str, Path]:
     folder = (root or catalog_root()) / "experiments"
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+    return {p.stem: p for p in sorted(folder.glob("*.toml")) if p.is_file()} if folder.is_dir() else {}
 
 
 def _problem_params(table: dict, where: str, root: Path | None) -> dict:
@@ -179,6 +182,17 @@ class Experiment:
                       where=str(self.path or self.name))
 
 
+#: the integer fields of [run] and their ranges (a sweep's horizon and seed axes get the same)
+_RUN_INTEGERS = {"steps": (1, 10**10), "replicates": (1, 10**7), "seed": (0, None),
+                 "n_checkpoints": (1, 10**5), "block_size": (1, 10**7)}
+
+
+def run_value(name: str, key: str, value) -> int:
+    """``value`` checked as the [run] field ``key`` (its type and range), reported as ``name``."""
+    low, high = _RUN_INTEGERS[key]
+    return V.integer(name, value, low=low, high=high)
+
+
 def _run_table(table, where: str) -> dict:
     if not isinstance(table, dict):
         raise TypeError(f"{where}: must be a table, got {table!r}")
@@ -186,16 +200,9 @@ def _run_table(table, where: str) -> dict:
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(RUN_KEYS))}")
     out = dict(table)
-    if "steps" in out:
-        out["steps"] = V.integer(f"{where}.steps", out["steps"], low=1, high=10**10)
-    if "replicates" in out:
-        out["replicates"] = V.integer(f"{where}.replicates", out["replicates"], low=1, high=10**7)
-    if "seed" in out:
-        out["seed"] = V.integer(f"{where}.seed", out["seed"], low=0)
-    if "n_checkpoints" in out:
-        out["n_checkpoints"] = V.integer(f"{where}.n_checkpoints", out["n_checkpoints"], low=1, high=10**5)
-    if "block_size" in out:
-        out["block_size"] = V.integer(f"{where}.block_size", out["block_size"], low=1, high=10**7)
+    for key in _RUN_INTEGERS:
+        if key in out:
+            out[key] = run_value(f"{where}.{key}", key, out[key])
     if "dtype" in out:
         out["dtype"] = V.choice(f"{where}.dtype", out["dtype"], ("float64", "float32"))
         if out["dtype"] == "float64":
@@ -245,6 +252,8 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         label = table.pop("label", None)
         if label is not None and not isinstance(label, str):
             raise TypeError(f"{where}: optimizer {i + 1}: label must be a string")
+        if label is not None:
+            check_label(label, where)
         configs.append(table)
         labels.append(label or table.get("name", f"optimizer {i + 1}"))
     if len(set(labels)) != len(labels):
@@ -288,8 +297,9 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
                      problem_config=problem_config, optimizer_configs=configs, labels=labels,
                      sweep=sweep, figure=figure, claims=claims)
     # build everything once now, so that errors surface before any work or output
+    from .simulate import check_noise
     try:
-        exp.problem()
+        check_noise(exp.problem())
     except (TypeError, ValueError) as err:
         raise type(err)(f"{where}: [problem]: {err}") from None
     from .simulate import metric_names

@@ -1,7 +1,13 @@
 """Command line: ``ratecheck list | run | reproduce | table``.
 
-Bad input (unknown names, malformed TOML, bad values, an output path that cannot be written)
-ends with one line on standard error and exit code 2, before anything is written.
+Exit codes (each failure is one line on standard error, starting with ``ratecheck: error:``):
+
+* 0: done (``verify``/``reproduce``: every claim agrees or is inconclusive); 1: a claim disagrees;
+* 2: bad input (unknown names, malformed TOML, bad values, an output path that cannot be a directory
+  of results, a damaged or foreign file refused by ``--resume``), before anything is written;
+* 3: an operating-system error while writing output (disk full, permission denied, ...), naming the path;
+* 4: the output directory is being written by another ratecheck process (``--wait`` queues behind it);
+* 130 / 143: interrupted by Ctrl-C (SIGINT) / SIGTERM.
 
 Interruptions: Ctrl-C (SIGINT) and SIGTERM stop the run at once (worker processes too) with one
 line on standard error and exit code 130 / 143; SIGKILL cannot be caught. In every case the
@@ -18,12 +24,15 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__, catalog
+from . import __version__, catalog, outdir
 from . import optimizers as _optimizers
 from . import problems as _problems
 from . import schedules as _schedules
+from .result import OutputError
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
+#: exit codes (documented in the module docstring and the README)
+EXIT_BAD_INPUT, EXIT_OUTPUT, EXIT_BUSY = 2, 3, 4
 
 
 class _Terminated(BaseException):
@@ -102,13 +111,17 @@ def _print_verdicts(outcomes) -> int:
 
 
 def _output_dir(path: Path) -> Path:
-    """Refuse an output path that exists and is not a directory, or sits under a file."""
-    for p in (path, *path.parents):
-        if p.exists():
-            if not p.is_dir():
-                raise ValueError(f"--out {str(path)!r}: {str(p)!r} exists and is not a directory")
-            break
-    return path
+    """Refuse an output path that exists and is not a directory, sits under a file, is a symbolic link
+    to nothing, or lies inside the catalogue folders."""
+    return outdir.check_path(path)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _note(message: str) -> None:
+    _err(f"  note: {message}")
 
 
 def _seconds(text: str) -> float:
@@ -154,23 +167,26 @@ def cmd_run(args) -> int:
         exp.run.pop("dtype", None)      # the default: recorded results of float64 runs carry no dtype key
     cells = exp.cells()
     out = _output_dir(Path(args.out) if args.out else Path("out") / exp.name)
-    err = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    if args.resume:
-        found = sweep.check_resumable(cells, out)      # refuses a foreign snapshot before anything runs
-        for key, t in found.items():
-            err(f"  {exp.name}: resuming {key} from step {t}")
-    err(f"  {exp.name}: {len(cells)} run(s) into {out}"
-        + (" [FLOAT32 arithmetic]" if exp.run.get("dtype") == "float32" else ""))
+    err = _err
+    # one writer per directory; the lock file is also the first thing written, so an output directory
+    # that cannot be written is reported here, before the start line
+    with outdir.lock(out, wait=args.wait, on_wait=_note):
+        if args.resume:
+            found = sweep.check_resumable(cells, out)  # refuses a foreign or damaged file before anything runs
+            for key, t in found.items():
+                err(f"  {exp.name}: resuming {key} from step {t}")
+        err(f"  {exp.name}: {len(cells)} run(s) into {out}"
+            + (" [FLOAT32 arithmetic]" if exp.run.get("dtype") == "float32" else ""))
 
-    def report(i, n, cell, res):
-        err(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
+        def report(i, n, cell, res):
+            err(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
 
-    # the simulations first (resumable, each saved as it completes), then claims and figures,
-    # which load the saved results
-    sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
-                    workers=args.workers)
-    from .reproduce import run_experiment
-    outcome = run_experiment(exp, out)
+        # the simulations first (resumable, each saved as it completes), then claims and figures,
+        # which load the saved results
+        sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
+                        workers=args.workers, notice=_note)
+        from .reproduce import run_experiment
+        outcome = run_experiment(exp, out, notice=_note)
     flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
     for row in outcome.meta["cells"]:
         med = row["final_median"]
@@ -205,9 +221,9 @@ def cmd_verify(args) -> int:
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.files, quick)
-    out = Path(args.out) if args.out else Path("out") / f"verify-{mode}"
-    outcomes, report = run_all(experiments, out, data=out / "data", mode=mode,
-                               progress=lambda m: print(m, file=sys.stderr))
+    out = _output_dir(Path(args.out) if args.out else Path("out") / f"verify-{mode}")
+    with outdir.lock(out, wait=args.wait, on_wait=_note):
+        outcomes, report = run_all(experiments, out, data=out / "data", mode=mode, progress=_err, notice=_note)
     bad = _print_verdicts(outcomes)
     print(f"wrote {report}")
     return 1 if bad else 0
@@ -225,8 +241,10 @@ def cmd_reproduce(args) -> int:
         out, data = Path("out") / "quick", Path("out") / "quick" / "data"
     else:
         out, data = Path("figures"), Path("results") / "full"
-    outcomes, report = run_all(experiments, out, data=data, mode=mode,
-                               progress=lambda m: print(m, file=sys.stderr))
+    _output_dir(out)
+    _output_dir(data)
+    with outdir.lock(out, wait=args.wait, on_wait=_note), outdir.lock(data, wait=args.wait, on_wait=_note):
+        outcomes, report = run_all(experiments, out, data=data, mode=mode, progress=_err, notice=_note)
     bad = _print_verdicts(outcomes)
     print(f"wrote {report}")
     return 1 if bad else 0
@@ -240,6 +258,10 @@ def cmd_table(args) -> int:
 
 
 # ---------------------------------------------------------------------------- main
+WAIT_HELP = ("if another ratecheck process is writing into the output directory, wait for it to finish "
+             "(default: stop with exit code 4)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ratecheck", description="Check optimization theory against simulation.")
     parser.add_argument("--version", action="version", version=f"ratecheck {__version__}")
@@ -264,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes that run the cells (default: one per core; results do not depend on it)")
     p.add_argument("--snapshot-every", type=_seconds, default=None, metavar="SECONDS",
                    help="minimum wall time between two resumable snapshots of a run (default 60)")
+    p.add_argument("--wait", action="store_true", help=WAIT_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("reproduce", help="rerun every experiment in experiments/ and write a report")
@@ -272,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--full", action="store_true", help="full-size versions")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these experiments")
     p.add_argument("--out", help="report/figure directory (default out/quick; --full: figures/, data in results/full)")
+    p.add_argument("--wait", action="store_true", help=WAIT_HELP)
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("verify", help="run the claims of some experiments and write a verdict report")
@@ -280,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--quick", action="store_true", help="small versions (the default)")
     mode.add_argument("--full", action="store_true", help="full-size versions")
     p.add_argument("--out", help="output directory (default out/verify-quick or out/verify-full)")
+    p.add_argument("--wait", action="store_true", help=WAIT_HELP)
     p.set_defaults(func=cmd_verify)
 
     from .bench import register as _register_bench
@@ -297,7 +322,8 @@ def _on_sigterm(signum, frame):
 
 def _one_line(err: BaseException) -> str:
     text = " ".join(str(err).split())
-    if isinstance(err, OSError) and not isinstance(err, FileNotFoundError) and err.filename is not None:
+    if isinstance(err, OSError) and not isinstance(err, (FileNotFoundError, OutputError)) \
+            and err.filename is not None:
         text = f"cannot write or read {err.filename}: {err.strerror or text}"
     return text or type(err).__name__
 
@@ -316,9 +342,19 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `ratecheck list | head`
         sys.stderr.close()
         return 0
+    except OutputError as err:
+        print("ratecheck: error: " + _one_line(err), file=sys.stderr)
+        return EXIT_OUTPUT
+    except outdir.BusyError as err:
+        print("ratecheck: error: " + _one_line(err), file=sys.stderr)
+        return EXIT_BUSY
+    except RecursionError:
+        print("ratecheck: error: input nested too deeply (tables or arrays inside each other); simplify it",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     except _USER_ERRORS as err:
         print("ratecheck: error: " + _one_line(err), file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except (KeyboardInterrupt, _Terminated) as err:
         parallel.shutdown(kill=True)
         what = "terminated (SIGTERM)" if isinstance(err, _Terminated) else "interrupted"

@@ -2,10 +2,13 @@
 
 Stages are separate (benchmark style): the simulations write results per cell;
 fits, verdicts and figures read those stored results and never rerun a simulation.
+
+The experiment JSON (``OUT/NAME.json``) and ``report.json`` carry the SHA-256 of their own canonical
+content (:func:`ratecheck.result.json_bytes`); read them with :func:`ratecheck.result.read_json`,
+which refuses a damaged one naming it.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,7 @@ from . import __version__
 from . import problems as _problems
 from .catalog import Experiment
 from .claims import Verdict, evaluate
-from .result import atomic_write_bytes
+from .result import atomic_write_bytes, json_bytes, make_directory
 
 __all__ = ["Outcome", "run_experiment", "write_report"]
 
@@ -35,9 +38,10 @@ def _panel_name(cell) -> str:
 
 
 def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, progress=None,
-                   figures: bool = True) -> Outcome:
+                   figures: bool = True, notice=None) -> Outcome:
     """Simulate every cell of ``exp`` (saved under ``data``, default ``out``), evaluate its claims,
-    and write ``experiment.json`` plus figures into ``out``."""
+    and write ``experiment.json`` plus figures into ``out``. ``notice(message)`` is told about a
+    stored result found damaged (and recomputed)."""
     from .figures import LINEAR_METRICS, plot_claim, plot_panels, plot_stationarity, save_figure
     from .sweep import run_cells
 
@@ -49,7 +53,7 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
         if progress:
             progress(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
 
-    results = run_cells(cells, data, progress=report)
+    results = run_cells(cells, data, progress=report, notice=notice)
     problems_by_key = {c.key: _problems.from_config(dict(c.problem_config)) for c in cells}
     verdicts = [evaluate(claim, cells, results, problems_by_key) for claim in exp.claims]
 
@@ -69,7 +73,7 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
                               "dtype": getattr(res, "dtype", "float64")})
     written = []
     if figures:
-        out.mkdir(parents=True, exist_ok=True)
+        make_directory(out)
         title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
         spec = exp.figure
         if spec.get("kind") == "phase":
@@ -113,8 +117,8 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
             if fig is not None:
                 written += save_figure(fig, out / f"{exp.name}_claim{i}")
     meta["figures"] = [p.name for p in written]
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / f"{exp.name}.json", (json.dumps(meta, indent=2, default=str) + "\n").encode())
+    make_directory(out)
+    atomic_write_bytes(out / f"{exp.name}.json", json_bytes(meta, default=str))
     return Outcome(exp, meta, verdicts, written)
 
 
@@ -230,16 +234,17 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
     payload = {"mode": mode, "version": __version__, "elapsed": elapsed,
                "counts": {**n, "disagrees_after_holm": n_holm},
                "experiments": [o.meta for o in outcomes]}
-    atomic_write_bytes(out / "report.json", (json.dumps(payload, indent=2, default=str) + "\n").encode())
+    atomic_write_bytes(out / "report.json", json_bytes(payload, default=str))
     return out / "report.md"
 
 
-def run_all(experiments: list, out: Path, *, data: Path, mode: str, progress=None) -> tuple[list, Path]:
+def run_all(experiments: list, out: Path, *, data: Path, mode: str, progress=None,
+            notice=None) -> tuple[list, Path]:
     start = time.perf_counter()
     outcomes = []
     for i, exp in enumerate(experiments, 1):
         if progress:
             progress(f"[{i}/{len(experiments)}] {exp.name}")
-        outcomes.append(run_experiment(exp, out, data=Path(data) / exp.name, progress=progress))
+        outcomes.append(run_experiment(exp, out, data=Path(data) / exp.name, progress=progress, notice=notice))
     path = write_report(outcomes, out, mode=mode, elapsed=time.perf_counter() - start)
     return outcomes, path

@@ -14,13 +14,25 @@ and whether its tree had uncommitted changes (when it is a git checkout), the st
 (UTC, ISO 8601), the engine and number of worker processes, the floating-point ``dtype`` and the
 per-replicate status (``diverged``, ``diverged_step`` in the arrays, counts in the JSON).
 
+Integrity: ``result.json`` also carries the SHA-256 of its own canonical content (``json_sha256``, see
+:func:`json_bytes`), so a changed byte anywhere in it is detected: :meth:`SimulationResult.load`
+raises :class:`DamagedError` (a ``ValueError``) naming the file. Every JSON document ratecheck stores
+(results, snapshots, the experiment and report JSON) is written with :func:`json_bytes` and read with
+:func:`read_json`.
+
+Files are written with the permissions the umask gives a new file (0644 under umask 022), not the
+0600 of a temporary file. An operating-system error while writing (disk full, permission denied, ...)
+is an :class:`OutputError` naming the path.
+
 Format versions: :data:`FORMAT_VERSION` is written; :data:`READABLE_VERSIONS` are read (version 1,
-from before provenance and ``dtype``, reads as float64 with empty provenance). Anything else is
-refused with a message naming both versions.
+from before provenance and ``dtype``, reads as float64 with empty provenance; versions 1 and 2, from
+before the JSON checksum, are read without it). Anything else is refused with a message naming both
+versions.
 """
 from __future__ import annotations
 
 import datetime
+import errno
 import functools
 import hashlib
 import json
@@ -35,12 +47,90 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["SimulationResult", "FORMAT_VERSION", "READABLE_VERSIONS", "atomic_write_bytes", "versions",
-           "git_state", "utc_now"]
+           "git_state", "utc_now", "json_bytes", "read_json", "DamagedError", "OutputError", "JSON_CHECKSUM_KEY"]
 
-#: the on-disk layout written (bump when it changes; 2 added dtype and provenance)
-FORMAT_VERSION = 2
+#: the on-disk layout written (bump when it changes; 2 added dtype and provenance, 3 the JSON checksum)
+FORMAT_VERSION = 3
 #: the layouts this version reads
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
+#: the key of a stored JSON document that holds the SHA-256 of the rest of it (canonical form)
+JSON_CHECKSUM_KEY = "json_sha256"
+#: errno values of a full disk or an exhausted quota
+NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+class DamagedError(ValueError):
+    """A stored file that fails its checksum (modified or incomplete); ``path`` names it."""
+
+    def __init__(self, message: str, path=None):
+        super().__init__(message)
+        self.path = None if path is None else Path(path)
+
+
+class OutputError(OSError):
+    """An operating-system error while writing an output file; its message names the path."""
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename}: {self.strerror}"
+
+
+def _canonical(doc: dict) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True).encode()
+
+
+def json_bytes(doc: dict, *, indent=2, default=None) -> bytes:
+    """``doc`` as stored JSON text, with ``json_sha256``: the SHA-256 of its canonical form (sorted keys,
+    no spaces) without that key, which :func:`read_json` recomputes."""
+    doc = json.loads(json.dumps(_jsonable(doc), allow_nan=True, default=default))   # tuples, numpy, Paths
+    doc.pop(JSON_CHECKSUM_KEY, None)
+    doc[JSON_CHECKSUM_KEY] = hashlib.sha256(_canonical(doc)).hexdigest()
+    return (json.dumps(doc, indent=indent, allow_nan=True, ensure_ascii=False) + "\n").encode()
+
+
+def read_json(path, *, required: bool = True) -> dict:
+    """A stored JSON document, its checksum verified.
+
+    Raises :class:`DamagedError` (naming the file) when it is not valid JSON, is not a table, or does
+    not match its ``json_sha256``; with ``required=False`` a document without the key (written by an
+    older ratecheck) is returned unchecked. The key is removed from the returned dict.
+    """
+    doc, checked = _read_json(path)
+    if required and not checked:
+        raise DamagedError(f"{path} is damaged: it has no checksum ({JSON_CHECKSUM_KEY})", path)
+    return doc
+
+
+def _read_json(path, verify: bool = True) -> tuple[dict, bool]:
+    """``(document, whether it carried a checksum)``; a checksum that does not match raises (if ``verify``)."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise DamagedError(f"{path} is damaged: not readable JSON ({' '.join(str(err).split())[:80]})",
+                           path) from None
+    if not isinstance(doc, dict):
+        raise DamagedError(f"{path} is damaged: not a JSON table", path)
+    saved = doc.pop(JSON_CHECKSUM_KEY, None)
+    if saved is None or not verify:
+        return doc, saved is not None
+    if saved != hashlib.sha256(_canonical(doc)).hexdigest():
+        raise DamagedError(f"{path} is damaged: its content does not match its checksum (modified or "
+                           f"incomplete)", path)
+    return doc, True
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it where the system allows (threads may be writing)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # pragma: no cover - not Linux
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
 
 
 def versions() -> dict:
@@ -81,18 +171,28 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
     The file is flushed to disk before the rename and the directory after it, so the new name
     never points at missing bytes, even after a power cut.
+    The file gets the permissions of a new file under the umask (the temporary file's 0600 would
+    survive the rename otherwise). The temporary name carries this process's id (``.NAME.PID.*.tmp``),
+    so a cleaner can tell a live writer's temporaries from a dead one's. An ``OSError`` becomes an
+    :class:`OutputError` naming ``path``.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError as err:
+        raise OutputError(err.errno, err.strerror or str(err), str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError) and not isinstance(err, OutputError):
+            raise OutputError(err.errno, err.strerror or str(err), str(path)) from None
         raise
     try:
         dfd = os.open(path.parent, os.O_RDONLY)
@@ -203,7 +303,7 @@ class SimulationResult:
     def save(self, directory, extra_meta: dict | None = None) -> Path:
         """Write ``result.npz`` then ``result.json`` atomically into ``directory``."""
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        make_directory(directory)
         arrays = {"checkpoints": self.checkpoints, "x": self.x, "diverged": self.diverged,
                   "diverged_step": self.diverged_step}
         if self.output_x is not None:
@@ -219,8 +319,7 @@ class SimulationResult:
         if extra_meta:
             meta.update(extra_meta)
         atomic_write_bytes(directory / "result.npz", data)
-        atomic_write_bytes(directory / "result.json",
-                           (json.dumps(_jsonable(meta), indent=2, allow_nan=True) + "\n").encode())
+        atomic_write_bytes(directory / "result.json", json_bytes(meta))
         return directory
 
     @classmethod
@@ -234,11 +333,9 @@ class SimulationResult:
                        "(ratecheck.snapshot.load_partial reads the checkpoints reached so far)"
             raise FileNotFoundError(f"no complete result in {directory} (need result.json and result.npz){hint}")
         try:
-            meta = json.loads(meta_path.read_text())
-        except (ValueError, UnicodeDecodeError) as err:
-            raise ValueError(f"{meta_path} is not a readable result ({err}); rerun the simulation") from None
-        if not isinstance(meta, dict):
-            raise ValueError(f"{meta_path} is not a ratecheck result; rerun the simulation")
+            meta, checked = _read_json(meta_path, verify=False)   # the format first: it says how to check
+        except DamagedError as err:
+            raise DamagedError(f"{err}; rerun the simulation", meta_path) from None
         version = meta.get("format_version")
         if version not in READABLE_VERSIONS:
             newer = isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
@@ -247,10 +344,15 @@ class SimulationResult:
             raise ValueError(f"{meta_path} was written in result format version {version!r} (by ratecheck "
                              f"{meta.get('versions', {}).get('ratecheck', '?') if isinstance(meta.get('versions'), dict) else '?'}); "
                              f"this ratecheck reads format version(s) {', '.join(map(str, READABLE_VERSIONS))}: {what}")
+        if checked or version >= 3:   # from format 3 on, the JSON carries its checksum
+            try:
+                read_json(meta_path)
+            except DamagedError as err:
+                raise DamagedError(f"{err}; rerun the simulation", meta_path) from None
         data = npz_path.read_bytes()
         if hashlib.sha256(data).hexdigest() != meta.get("npz_sha256"):
-            raise ValueError(f"{npz_path} does not match the checksum in {meta_path}: the result is "
-                             f"incomplete or was modified; rerun the simulation")
+            raise DamagedError(f"{npz_path} is damaged: it does not match the checksum in {meta_path} "
+                               f"(incomplete or modified); rerun the simulation", npz_path)
         import io
         with np.load(io.BytesIO(data)) as z:
             arrays = {k: z[k] for k in z.files}
@@ -269,6 +371,19 @@ class SimulationResult:
                    elapsed=meta["elapsed"], constants=meta.get("constants", {}),
                    versions=meta.get("versions", {}), dtype=meta.get("dtype", "float64"),
                    provenance=meta.get("provenance", {}))
+
+
+def make_directory(directory) -> Path:
+    """``mkdir -p`` for an output directory; an ``OSError`` becomes an :class:`OutputError` naming it."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(errno.EEXIST, "exists and is not a directory (or is a link to nothing)",
+                          str(directory)) from None
+    except OSError as err:
+        raise OutputError(err.errno, err.strerror or str(err), str(directory)) from None
+    return directory
 
 
 def _jsonable(obj):

@@ -82,6 +82,21 @@ bit-identical to an uninterrupted run for every engine and number of workers. A 
 ``DIR`` when the run ends (:func:`ratecheck.snapshot.remove` deletes it; ``ratecheck run`` does
 so once the result is saved).
 
+User-defined problems
+---------------------
+A problem that is not an instance of a registered family is wrapped so that what it returns is
+checked: ``grad`` and ``stochastic_grad`` must return a real floating array of shape
+``(rows, dim)`` and ``value`` one of shape ``(rows,)`` for points of shape ``(rows, dim)``. The
+first call of each method is checked fully (``TypeError``/``ValueError`` naming the method, the
+shape expected and the shape got: ``None``, a scalar, a broadcastable ``(dim,)`` or ``(rows, 1)``,
+a complex or integer array are refused); later calls compare type, shape and dtype with the first
+(the full check runs again if one differs). Built-in problems are not wrapped, and the ``numpy``
+and ``numba`` engines, which run built-in problems only, never see the wrapper. Such a problem is
+described (in the result and in a snapshot's fingerprint) by its ``describe()``, or else by its class
+name, dim and a hash of what ``value`` and ``grad`` return at fixed probe points (evaluated once,
+before the run; ``stochastic_grad`` is not probed), so that a resume after one of its parameters
+changed is refused. Give such a problem a ``describe()`` if its noise has parameters.
+
 Precision
 ---------
 ``dtype="float64"`` (the default) computes everything in double precision. ``dtype="float32"``
@@ -106,7 +121,7 @@ from . import parallel
 from .optimizers.base import Optimizer
 from .result import SimulationResult, _jsonable, git_state, utc_now
 
-__all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size",
+__all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size", "check_noise",
            "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS", "MAX_STEPS"]
 
 DEFAULT_BLOCK_SIZE = 256
@@ -187,6 +202,116 @@ def _check_problem(problem) -> int:
         raise TypeError(f"problem must have dim, value, grad and stochastic_grad(x, rng); "
                         f"{type(problem).__name__} lacks {', '.join(missing)}")
     return V.integer("problem.dim", problem.dim, low=1)
+
+
+def _built_in(problem) -> bool:
+    """Whether ``problem`` is an instance of a registered family (whose returns are known to be right)."""
+    from . import problems as _problems
+    from .problems.base import Problem
+    name = getattr(problem, "name", None) if isinstance(problem, Problem) else None
+    return isinstance(name, str) and name in _problems.names() and type(problem) is _problems.get(name)
+
+
+class _CheckedProblem:
+    """A user-defined problem whose methods' returns are checked.
+
+    ``value(x)`` must return a real floating array of shape ``(rows,)`` and ``grad(x)`` and
+    ``stochastic_grad(x, rng[, t])`` one of shape ``(rows, dim)``, for ``x`` of shape ``(rows, dim)``.
+    A method's first return is checked fully (type, dtype, shape; ``TypeError``/``ValueError`` naming
+    the method, the shape expected and the shape got); later ones by three comparisons (exact type,
+    shape, and the dtype seen the first time), falling back to the full check when one differs. Every
+    other attribute is the problem's own.
+    """
+
+    def __init__(self, problem, dim: int):
+        self._problem, self._dim = problem, dim
+        self._value_dtype = self._grad_dtype = self._stochastic_grad_dtype = None   # set by the full check
+
+    def __getattr__(self, name):
+        problem = self.__dict__.get("_problem")
+        if problem is None:           # during unpickling, before __init__'s attributes exist
+            raise AttributeError(name)
+        return getattr(problem, name)
+
+    def __getstate__(self):
+        return self.__dict__
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def _check(self, method: str, out, x, shape: tuple):
+        """The full check (the first call, or when the cheap one in the methods below fails)."""
+        where = f"{type(self._problem).__name__}.{method}"
+        expected = f"a real floating numpy array of shape {shape}"
+        rows = "" if len(shape) == 1 else f" (one row of {self._dim} per point)"
+        if not isinstance(out, np.ndarray):
+            got = "None" if out is None else f"a {type(out).__name__}"
+            raise TypeError(f"{where} returned {got} for x of shape {x.shape}; it must return {expected}{rows}")
+        if not np.issubdtype(out.dtype, np.floating):
+            raise TypeError(f"{where} returned dtype {out.dtype} for x of shape {x.shape}; it must return {expected}"
+                            f"{' (no imaginary part)' if np.issubdtype(out.dtype, np.complexfloating) else ''}")
+        if out.shape != shape:
+            raise ValueError(f"{where} returned shape {out.shape} for x of shape {x.shape}; it must return "
+                             f"{expected}{rows}, not something to broadcast")
+        setattr(self, f"_{method}_dtype", out.dtype)
+        return out
+
+    # the cheap check inline (a type, a shape and a dtype compared): these run at every step
+    def value(self, x):
+        out = self._problem.value(x)
+        if type(out) is np.ndarray and out.dtype is self._value_dtype and out.shape == (x.shape[0],):
+            return out
+        return self._check("value", out, x, (x.shape[0],))
+
+    def grad(self, x):
+        out = self._problem.grad(x)
+        if type(out) is np.ndarray and out.dtype is self._grad_dtype and out.shape == x.shape:
+            return out
+        return self._check("grad", out, x, (x.shape[0], self._dim))
+
+    def stochastic_grad(self, x, rng, *t):
+        out = self._problem.stochastic_grad(x, rng, *t)
+        if type(out) is np.ndarray and out.dtype is self._stochastic_grad_dtype and out.shape == x.shape:
+            return out
+        return self._check("stochastic_grad", out, x, (x.shape[0], self._dim))
+
+
+#: seed of the probe points of a user-defined problem's behavioural fingerprint
+PROBE_SEED = 20261206
+PROBE_POINTS = 3
+
+
+def _behaviour(problem, dim: int, rows: int = PROBE_POINTS) -> str:
+    """SHA-256 of what a user-defined problem's ``value`` and ``grad`` return at ``rows`` fixed probe points.
+
+    Any change of its parameters (or code) that changes these numbers changes the fingerprint. Its
+    ``stochastic_grad`` is not called: a problem may count its oracle calls (a stateful noise law), and
+    the probe must not change the run. Noise parameters are therefore seen only through ``describe()``.
+    """
+    checked = problem if isinstance(problem, _CheckedProblem) else _CheckedProblem(problem, dim)
+    x = np.random.default_rng(PROBE_SEED).uniform(-0.9, 0.9, size=(rows, dim))
+    h = hashlib.sha256()
+    with np.errstate(all="ignore"):
+        for out in (checked.value(x.copy()), checked.grad(x.copy())):
+            h.update(np.ascontiguousarray(out, dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def check_noise(problem) -> None:
+    """Refuse (``ValueError``) noise so large that its variance overflows a float (``sigma = 1e308``):
+    every variance, rate constant and metric computed from it would be inf, with overflow warnings."""
+    scales = getattr(getattr(problem, "noise", None), "scales", None)
+    if not callable(scales):
+        return
+    dim = int(problem.dim)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.asarray(scales(dim), dtype=np.float64)
+        total = float(np.sum(s * s))
+    if not np.isfinite(total):
+        big = float(np.max(np.abs(s))) if s.size else float("nan")
+        limit = float(np.sqrt(np.finfo(np.float64).max / max(dim, 1)))
+        raise ValueError(f"noise.sigma {big:.4g} is too large: the noise variance sigma² overflows a float; "
+                         f"use sigma below {limit:.3g} (dim = {dim})")
 
 
 def memory_limit() -> int:
@@ -297,8 +422,12 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         raise TypeError(f"optimizer must be a ratecheck Optimizer (see ratecheck.optimizers.make), "
                         f"got {type(optimizer).__name__}")
     dim = _check_problem(problem)
+    if not _built_in(problem):
+        problem = _CheckedProblem(problem, dim)
     steps = V.integer("steps", steps, low=1, high=MAX_STEPS)
     replicates = V.integer("replicates", replicates, low=1)
+    # before anything runs: a user problem's first returns are checked here, at its probe points
+    description = _describe(problem, replicates)
     block_size = V.integer("block_size", block_size, low=1)
     dtype = V.choice("dtype", dtype, DTYPES)
     if not isinstance(running, bool):
@@ -321,6 +450,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if certificate and not tracks_output:
         raise ValueError(f"certificate=True needs an optimizer that outputs an average or EMA; "
                          f"{optimizer.name} outputs its iterate")
+    check_noise(problem)
     check_size(replicates, dim, grid.size, len(metric_names(problem, optimizer, running=running,
                                                              certificate=certificate)))
     x0_given = x0 is not None
@@ -401,7 +531,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if dtype != "float64":
         message += f" ({dtype} arithmetic)"
     return SimulationResult(
-        problem=_describe(problem), optimizer=optimizer.describe(), seed=_seed_record(seq),
+        problem=description, optimizer=optimizer.describe(), seed=_seed_record(seq),
         steps=steps, replicates=replicates, block_size=block_size, checkpoints=grid,
         metrics=records, x=x, output_x=output_x,
         diverged=~alive, diverged_step=diverged_step, message=message, elapsed=elapsed,
@@ -435,10 +565,11 @@ def fingerprint(problem, optimizer: Optimizer, *, steps: int, replicates: int, s
     """What determines a simulation's bits (compared before resuming from a snapshot), JSON-able.
 
     The engine and the number of workers are not part of it: they never change a result.
-    A user-defined problem is known by its class name and dim only.
+    A user-defined problem is known by its ``describe()`` if it has one, else by its class name, dim
+    and a hash of what it returns at fixed probe points (so a changed parameter is noticed).
     """
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    fp = {"problem": _describe(problem), "optimizer": optimizer.describe(), "steps": steps,
+    fp = {"problem": _describe(problem, replicates), "optimizer": optimizer.describe(), "steps": steps,
           "replicates": replicates, "seed": _seed_record(seq), "block_size": block_size,
           "checkpoints": [int(t) for t in grid], "running": running, "certificate": certificate,
           "dtype": dtype, "x0_sha256": hashlib.sha256(np.ascontiguousarray(x0, dtype=np.float64).tobytes()).hexdigest()}
@@ -475,11 +606,18 @@ def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, cert
     return "numpy" if fast else "reference"
 
 
-def _describe(problem) -> dict:
+def _describe(problem, replicates: int = PROBE_POINTS) -> dict:
+    """A problem's description: its ``describe()``, else (a user-defined object) its class name, dim and
+    behavioural fingerprint (:func:`_behaviour`, at as many probe points as the run has replicates, up to
+    :data:`PROBE_POINTS`: a problem is only ever asked about batches the size of the run's)."""
+    checked = problem if isinstance(problem, _CheckedProblem) else None
+    if checked is not None:
+        problem = problem._problem
     d = getattr(problem, "describe", None)
     if callable(d):
         return d()
-    return {"name": type(problem).__name__, "dim": int(problem.dim), "user_defined": True}
+    return {"name": type(problem).__name__, "dim": int(problem.dim), "user_defined": True,
+            "behaviour_sha256": _behaviour(checked or problem, int(problem.dim), min(replicates, PROBE_POINTS))}
 
 
 def _json_constants(problem) -> dict:

@@ -19,8 +19,14 @@ It also records what it belongs to (the run's *fingerprint*: problem, optimizer,
 replicates, seed, block size, checkpoint grid, running metrics, certificate, dtype and the start
 point) and the versions of ratecheck and NumPy that wrote it. :func:`read` refuses a snapshot for a
 different fingerprint, a different ratecheck or NumPy version (the bits could differ), another
-snapshot format, or one whose arrays fail their checksum, each with a message saying what
-differs and what to do.
+snapshot format, or one whose JSON or arrays fail their checksum (the JSON carries the SHA-256 of
+its own canonical content, see :func:`ratecheck.result.json_bytes`), each with a message saying
+what differs and what to do.
+
+A snapshot is a convenience, a result is not: when the disk is full, :func:`save` gives up the
+new snapshot (the run goes on, from the previous snapshot if it must resume) instead of failing
+the run, and :func:`clean_temporaries` removes only the temporaries of writers that are no longer
+running (their names carry the writer's process id).
 
 :func:`load_partial` turns a snapshot into a :class:`~ratecheck.result.SimulationResult` holding
 the checkpoints reached so far: a prefix of the finished run's metrics, bit for bit.
@@ -31,19 +37,21 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ._engine import Carry
-from .result import SimulationResult, _jsonable, atomic_write_bytes, versions
+from .result import NO_SPACE, DamagedError, OutputError, SimulationResult, atomic_write_bytes, json_bytes, \
+    make_directory, read_json, versions
 
 __all__ = ["Snapshot", "SNAPSHOT_FORMAT", "JSON_NAME", "NPZ_PREFIX", "save", "read", "exists", "remove",
            "load_partial", "clean_temporaries"]
 
-#: bump when the snapshot layout changes
-SNAPSHOT_FORMAT = 1
+#: bump when the snapshot layout changes (2: the JSON carries its own checksum)
+SNAPSHOT_FORMAT = 2
 JSON_NAME = "snapshot.json"
 #: the arrays of a snapshot are NPZ_PREFIX + the first 16 hex digits of their SHA-256 + ".npz"
 NPZ_PREFIX = "snapshot-"
@@ -77,7 +85,7 @@ def _unlink(path: Path) -> None:
 def _current_npz(directory: Path) -> str | None:
     try:
         return json.loads((directory / JSON_NAME).read_text()).get("npz")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
 
 
@@ -95,14 +103,40 @@ def remove(directory) -> None:
         _drop_arrays(directory, None)
 
 
+#: a temporary written by :func:`ratecheck.result.atomic_write_bytes`: ``.NAME.PID.RANDOM.tmp``
+_TEMPORARY = re.compile(r"^\.(?P<name>.+?)\.(?P<pid>[0-9]+)\.[^.]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:       # exists: another user's process
+        return True
+    except (ProcessLookupError, OverflowError, ValueError):
+        return False
+    return True
+
+
 def clean_temporaries(directory) -> None:
-    """Remove what a killed writer left in ``directory``: temporary files and the arrays of a snapshot
-    no JSON points to (none of them is ever read)."""
+    """Remove what a killed writer left in ``directory``: the temporary files of writers that are no
+    longer running and the arrays of a snapshot no JSON points to (none of them is ever read).
+
+    A temporary whose writer (the process id in its name) is still running is left alone; the
+    output directory's lock (:mod:`ratecheck.outdir`) keeps a second run out of the directory, so
+    the arrays that no JSON points to yet cannot be another run's.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         return
     for path in directory.glob(".*.tmp"):
-        if path.name.startswith((f".{JSON_NAME}.", f".{NPZ_PREFIX}", ".result.json.", ".result.npz.")):
+        if not path.name.startswith((f".{JSON_NAME}.", f".{NPZ_PREFIX}", ".result.json.", ".result.npz.")):
+            continue
+        match = _TEMPORARY.match(path.name)
+        if match is None or not _alive(int(match["pid"])):   # no pid: written before pids were recorded
             _unlink(path)
     _drop_arrays(directory, _current_npz(directory))
 
@@ -126,10 +160,13 @@ def _arrays(carry: Carry) -> dict:
     return out
 
 
-def save(directory, carry: Carry, *, fingerprint: dict, steps: int, provenance: dict) -> Path:
-    """Write the snapshot of ``carry`` into ``directory`` atomically (arrays first, JSON last)."""
+def save(directory, carry: Carry, *, fingerprint: dict, steps: int, provenance: dict) -> Path | None:
+    """Write the snapshot of ``carry`` into ``directory`` atomically (arrays first, JSON last).
+
+    Returns ``None``, having written nothing, when the disk is full (the previous snapshot stays).
+    """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    make_directory(directory)
     buf = io.BytesIO()
     np.savez(buf, **_arrays(carry))
     data = buf.getvalue()
@@ -140,8 +177,16 @@ def save(directory, carry: Carry, *, fingerprint: dict, steps: int, provenance: 
             "state_t": int(carry.state["t"]), "has_output": carry.output is not None,
             "noise": carry.noise, "opt": carry.opt, "provenance": provenance,
             "npz": npz, "npz_sha256": sha}
-    atomic_write_bytes(directory / npz, data)
-    atomic_write_bytes(directory / JSON_NAME, (json.dumps(_jsonable(meta), indent=1) + "\n").encode())
+    try:
+        atomic_write_bytes(directory / npz, data)
+        atomic_write_bytes(directory / JSON_NAME, json_bytes(meta, indent=1))
+    except OutputError as err:
+        if err.errno not in NO_SPACE:
+            raise
+        # no room for a new snapshot: keep the previous one (it is complete) and let the run go on
+        if _current_npz(directory) != npz:
+            _unlink(directory / npz)
+        return None
     _drop_arrays(directory, npz)      # the previous snapshot's arrays, now that nothing points to them
     return directory
 
@@ -169,14 +214,18 @@ def read(directory, fingerprint: dict | None = None) -> Snapshot | None:
         return None
     fix = "delete it, or run without --resume to start over"
     try:
-        meta = json.loads(meta_path.read_text())
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot resume from {meta_path}: unreadable ({err}); {fix}") from None
-    if not isinstance(meta, dict) or meta.get("kind") != "ratecheck snapshot":
+        meta = read_json(meta_path, required=False)
+    except DamagedError as err:
+        raise DamagedError(f"cannot resume: {err}; {fix}", meta_path) from None
+    if meta.get("kind") != "ratecheck snapshot":
         raise ValueError(f"cannot resume from {meta_path}: not a ratecheck snapshot; {fix}")
     if meta.get("format_version") != SNAPSHOT_FORMAT:
         raise ValueError(f"cannot resume from {meta_path}: it has snapshot format {meta.get('format_version')!r}, "
                          f"this ratecheck reads format {SNAPSHOT_FORMAT}; {fix}")
+    try:
+        read_json(meta_path)          # this format carries the JSON's checksum
+    except DamagedError as err:
+        raise DamagedError(f"cannot resume: {err}; {fix}", meta_path) from None
     now = versions()
     for package in ("ratecheck", "numpy"):
         was = meta.get("versions", {}).get(package)
@@ -188,6 +237,9 @@ def read(directory, fingerprint: dict | None = None) -> Snapshot | None:
         saved = meta.get("fingerprint")
         if saved != fingerprint:
             diff = _differences(saved, fingerprint) if isinstance(saved, dict) else ["the whole configuration"]
+            if any(d.startswith("problem.behaviour_sha256") for d in diff):
+                diff.insert(0, "the user-defined problem changed: its value or gradient at fixed probe points "
+                               "differs (a parameter or its code changed)")
             raise ValueError(f"cannot resume from {meta_path}: it belongs to a different run ({'; '.join(diff[:4])}"
                              f"{'; ...' if len(diff) > 4 else ''}); {fix}, or give another --out")
     npz = meta.get("npz")
@@ -199,8 +251,8 @@ def read(directory, fingerprint: dict | None = None) -> Snapshot | None:
     except FileNotFoundError:
         raise ValueError(f"cannot resume from {meta_path}: {npz} is missing; {fix}") from None
     if hashlib.sha256(data).hexdigest() != meta.get("npz_sha256"):
-        raise ValueError(f"cannot resume from {meta_path}: {npz} does not match its checksum "
-                         f"(incomplete or modified); {fix}")
+        raise DamagedError(f"cannot resume from {meta_path}: {npz} is damaged: it does not match its checksum "
+                           f"(incomplete or modified); {fix}", npz_path)
     with np.load(io.BytesIO(data)) as z:
         groups: dict = {g: {} for g in _GROUPS}
         for name in z.files:

@@ -46,8 +46,9 @@ from pathlib import Path
 
 from . import optimizers as _optimizers
 from . import problems as _problems
+from . import outdir as _outdir
 from . import snapshot as _snapshot
-from .result import SimulationResult
+from .result import NO_SPACE, DamagedError, SimulationResult, read_json
 
 __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key", "SCHEDULER_ENV"]
 
@@ -60,13 +61,62 @@ MAX_CELLS = 10_000
 SPECIAL_AXES = ("horizon", "seed")
 
 
+#: longest readable part of a cell directory's name (the hash after it makes the name unique)
+MAX_READABLE = 120
+#: hex digits of SHA-256 that make a cell directory's name unique
+KEY_HASH = 12
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.=_-]+", "_", str(text)).strip("_") or "x"
 
 
+def cell_identity(label: str, values: tuple) -> str:
+    """What names a cell, as canonical text: its label and its axis values (``1`` and ``1.0`` differ)."""
+    return json.dumps([label, [[axis, value] for axis, value in values]], sort_keys=True, ensure_ascii=True,
+                      allow_nan=True)
+
+
 def cell_key(label: str, values: tuple) -> str:
+    """The cell's directory name: a readable slug of the label and values, then a short hash of both.
+
+    Injective: two cells get the same name only if their labels and values hash alike in the first
+    :data:`KEY_HASH` hex digits of SHA-256 (and :func:`expand` refuses that). Filesystem-safe: only
+    ``A-Za-z0-9.=_-``, never starting with a dot, at most ``MAX_READABLE + 1 + KEY_HASH`` characters.
+    """
+    import hashlib
     parts = [_slug(label)] + [f"{_slug(axis.split('.')[-1])}={_short(_fmt(v))}" for axis, v in values]
-    return "__".join(parts)
+    readable = "__".join(parts)[:MAX_READABLE].lstrip(".").rstrip("_.") or "x"
+    digest = hashlib.sha256(cell_identity(label, values).encode()).hexdigest()[:KEY_HASH]
+    return f"{readable}-{digest}"
+
+
+def legacy_key(label: str, values: tuple) -> str:
+    """The directory name a cell had before :func:`cell_key` added its hash (not injective: ``"a b"`` and
+    ``"a_b"`` shared one); read once to adopt finished results written then (see :func:`_adopt_legacy`)."""
+    return "__".join([_slug(label)] + [f"{_slug(axis.split('.')[-1])}={_short(_fmt(v))}" for axis, v in values])
+
+
+def _adopt_legacy(cell: "Cell", out: Path, notice=None) -> None:
+    """Rename a finished result of ``cell`` stored under its pre-hash directory name to its current one,
+    if that directory holds a result of exactly this cell's configuration and the new name is free."""
+    new = out / cell.key
+    old = out / legacy_key(cell.label, cell.values)
+    if new.exists() or old.name in (".", "..") or old.parent != out or old.is_symlink() \
+            or not (old / "result.json").is_file():
+        return
+    try:
+        meta = read_json(old / "result.json", required=False)
+    except DamagedError:
+        return
+    if meta.get("cell") != cell.config():
+        return
+    try:
+        os.rename(old, new)
+    except OSError:
+        return
+    if notice is not None:
+        notice(f"{old} holds this run's finished result under the former directory name: moved to {new}")
 
 
 def _short(text: str) -> str:
@@ -150,7 +200,11 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
     if n_cells > MAX_CELLS:
         raise ValueError(f"{where}: [sweep] makes {n_cells} cells ({len(optimizer_configs)} optimizer(s) x "
                          f"{' x '.join(str(len(sweep[a])) for a in axes)} values); at most {MAX_CELLS} are allowed")
-    cells = []
+    from .catalog import run_value
+    from .simulate import check_noise
+    for label in labels:
+        check_label(label, where)
+    cells, keys = [], {}
     for combo in itertools.product(*(sweep[a] for a in axes)):
         values = []
         for axis, value in zip(axes, combo):
@@ -165,9 +219,9 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
             cell_run = dict(run)
             for axis, value in values:
                 if axis == "seed":
-                    cell_run["seed"] = value
+                    cell_run["seed"] = value = run_value(f"{where}: [sweep] seed", "seed", value)
                 elif axis == "horizon":
-                    cell_run["steps"] = value
+                    cell_run["steps"] = value = run_value(f"{where}: [sweep] horizon", "steps", value)
                     lr = opt.get("lr")
                     if isinstance(lr, dict) and lr.get("schedule") == "horizon_sqrt":
                         opt["lr"] = {**lr, "horizon": value}
@@ -193,8 +247,12 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
                                          f"({opt['name']}: {', '.join(allowed)})")
                     _set_path(opt, name.split("."), value, where)
             cell = Cell(label, values, prob, opt, cell_run)
+            if cell.key in keys:
+                raise ValueError(f"{where}: cells {keys[cell.key]} and {cell_identity(label, values)} would share "
+                                 f"the directory {cell.key}; change a label")
+            keys[cell.key] = cell_identity(label, values)
             try:
-                _problems.from_config(_tuplify(prob))
+                check_noise(_problems.from_config(_tuplify(prob)))
                 _optimizers.from_config(opt)
             except (TypeError, ValueError) as err:
                 raise type(err)(f"{where}: cell {cell.key}: {err}") from None
@@ -202,19 +260,55 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
     return cells
 
 
+#: longest optimizer label allowed
+MAX_LABEL = 100
+
+
+def check_label(label, where: str = "experiment") -> str:
+    """Refuse a label that cannot name a run: empty (or blank), ``.``/``..``, with NUL or another control
+    character, or longer than :data:`MAX_LABEL` characters.
+
+    A ``/`` is allowed (the catalogue has ``"GD h/L"``): a cell's directory name is a slug of the label
+    plus a hash (:func:`cell_key`), never the label itself, so no label can reach outside ``OUT``.
+    """
+    import unicodedata
+    if not isinstance(label, str):
+        raise TypeError(f"{where}: optimizer label must be a string, got {label!r}")
+    short = label if len(label) <= 40 else label[:37] + "..."
+    if not label.strip():
+        raise ValueError(f"{where}: optimizer label {label!r} is empty; give it a name (label = '...')")
+    if label in (".", ".."):
+        raise ValueError(f"{where}: optimizer label {label!r} is not a name; give it one (label = '...')")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"{where}: optimizer label {short!r} has {len(label)} characters; at most {MAX_LABEL} "
+                         f"are allowed")
+    bad = [c for c in label if unicodedata.category(c) in ("Cc", "Cs")]
+    if bad:
+        raise ValueError(f"{where}: optimizer label {short!r} contains {bad[0]!r}; labels may not contain NUL "
+                         f"or other control characters")
+    return label
+
+
 def _tuplify(params: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
-def _load_if_done(cell: Cell, directory: Path):
+def _load_if_done(cell: Cell, directory: Path, damaged=None):
+    """The finished result of ``cell`` in ``directory``, or ``None`` (none, another configuration's, or
+    unreadable). A damaged one (:class:`~ratecheck.result.DamagedError`) is reported to
+    ``damaged(error)`` if given, and otherwise treated as absent."""
     meta_path = directory / "result.json"
     if not meta_path.exists():
         return None
     try:
-        meta = json.loads(meta_path.read_text())
+        meta = read_json(meta_path, required=False)
         if meta.get("cell") != cell.config():
             return None
         return SimulationResult.load(directory)
+    except DamagedError as err:
+        if damaged is not None:
+            damaged(err)
+        return None
     except (ValueError, OSError, KeyError, AttributeError, TypeError):
         return None
 
@@ -259,12 +353,19 @@ def check_resumable(cells: list, out) -> dict:
     """``{cell key: step}`` of the cells under ``out`` that have a snapshot to resume from.
 
     Raises ``ValueError`` (naming the cell, what differs and what to do) if one belongs to another
-    configuration or version, or is damaged; nothing is written.
+    configuration or version, or is damaged, or if a finished result is damaged
+    (:class:`~ratecheck.result.DamagedError`, naming the file); nothing is written.
     """
     found = {}
+
+    def refuse(err):
+        what = str(err).removesuffix("; rerun the simulation")
+        raise DamagedError(f"cannot resume: {what}; run without --resume to recompute it (or delete it)",
+                           err.path) from None
+
     for cell in cells:
         directory = Path(out) / cell.key
-        if not _snapshot.exists(directory) or _load_if_done(cell, directory) is not None:
+        if _load_if_done(cell, directory, damaged=refuse) is not None or not _snapshot.exists(directory):
             continue
         snap = _snapshot.read(directory, _cell_fingerprint(cell))
         if snap is not None:
@@ -275,27 +376,47 @@ def check_resumable(cells: list, out) -> dict:
 def _save(cell: Cell, res: SimulationResult, out: Path | None) -> None:
     if out is not None:
         directory = Path(out) / cell.key
-        res.save(directory, extra_meta={"cell": cell.config(), "label": cell.label})
+        extra = {"cell": cell.config(), "label": cell.label}
+        try:
+            res.save(directory, extra_meta=extra)
+        except OSError as err:
+            if err.errno not in NO_SPACE or not _snapshot.exists(directory):
+                raise
+            # the cell's snapshot is no longer needed: its space goes to the result first
+            _snapshot.remove(directory)
+            res.save(directory, extra_meta=extra)
         _snapshot.remove(directory)     # only after the result is safely in place
 
 
 def run_cell(cell: Cell, out: Path | None = None, *, reuse: bool = True, resume: bool = False,
-             snapshot_every: float | None = None) -> SimulationResult:
+             snapshot_every: float | None = None, notice=None) -> SimulationResult:
     """Simulate one cell (or load it if ``out`` holds a finished copy) and save it to ``out``."""
-    if out is not None and reuse:
-        done = _load_if_done(cell, Path(out) / cell.key)
-        if done is not None:
-            return done
-    directory = None if out is None else Path(out) / cell.key
-    if directory is not None:
+    if out is None:
+        return _simulate_cell(cell, None, snapshot_every, resume)
+    with _outdir.lock(out):
+        if resume:
+            check_resumable([cell], out)
+        if reuse:
+            done = _load_if_done(cell, Path(out) / cell.key, _damaged_notice(notice))
+            if done is not None:
+                return done
+        directory = Path(out) / cell.key
         _snapshot.clean_temporaries(directory)
-    res = _simulate_cell(cell, directory, snapshot_every, resume)
-    _save(cell, res, out)
-    return res
+        res = _simulate_cell(cell, directory, snapshot_every, resume)
+        _save(cell, res, out)
+        return res
+
+
+def _damaged_notice(notice):
+    def damaged(err):
+        if notice is not None:
+            notice(f"{str(err).removesuffix('; rerun the simulation')}; recomputing the run")
+    return damaged
 
 
 def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True, progress=None,
-              workers=None, scheduler=None, resume: bool = False, snapshot_every: float | None = None) -> list:
+              workers=None, scheduler=None, resume: bool = False, snapshot_every: float | None = None,
+              notice=None, wait: bool = False) -> list:
     """Run cells, saving each as it completes; returns their results in the order of ``cells``.
 
     Parameters
@@ -319,10 +440,24 @@ def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True,
     snapshot_every : float, optional
         Minimum seconds between two snapshots of a cell (default ``simulate.SNAPSHOT_EVERY``).
 
+    notice : callable ``(message)``, optional
+        Told, in this process, about a finished result found damaged (it is then recomputed).
+    wait : bool
+        If another process holds the lock of ``out`` (see :mod:`ratecheck.outdir`), wait for it
+        (``notice`` is told) instead of raising :class:`~ratecheck.outdir.BusyError`.
+
     The results are bit-identical however the cells are run, and however often they were resumed.
+    Only one process at a time writes into ``out``: this call holds its lock.
     """
+    if out is None:
+        return _run_cells(list(cells), None, reuse, progress, workers, scheduler, resume, snapshot_every, notice)
+    with _outdir.lock(out, wait=wait, on_wait=notice):
+        return _run_cells(list(cells), Path(out), reuse, progress, workers, scheduler, resume, snapshot_every,
+                          notice)
+
+
+def _run_cells(cells, out, reuse, progress, workers, scheduler, resume, snapshot_every, notice) -> list:
     from . import parallel
-    cells = list(cells)
     if resume and out is not None:
         check_resumable(cells, out)
     results: list = [None] * len(cells)
@@ -339,7 +474,10 @@ def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True,
 
     todo = []
     for i, cell in enumerate(cells):
-        done = _load_if_done(cell, Path(out) / cell.key) if out is not None and reuse else None
+        if out is not None and reuse:
+            _adopt_legacy(cell, out, notice)
+        done = _load_if_done(cell, Path(out) / cell.key, _damaged_notice(notice)) \
+            if out is not None and reuse else None
         if done is not None:
             finish(i, done, save=False)
         else:

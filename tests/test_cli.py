@@ -8,6 +8,7 @@ import pytest
 
 from ratecheck import catalog, optimizers, problems
 from ratecheck.cli import main
+from ratecheck.sweep import cell_key
 
 GOOD = textwrap.dedent("""
     description = "tiny"
@@ -51,8 +52,8 @@ def test_run_writes_results_and_figure(tmp_path, capsys):
     assert main(["run", str(exp), "--out", str(out), "--quick"]) == 0
     meta = json.loads((out / "tiny.json").read_text())
     assert meta["run"]["steps"] == 20 and meta["labels"] == ["adam", "Adam paper"]
-    for label in ("adam", "Adam_paper"):  # one directory per cell
-        saved = json.loads((out / label / "result.json").read_text())
+    for label in ("adam", "Adam paper"):  # one directory per cell
+        saved = json.loads((out / cell_key(label, ()) / "result.json").read_text())
         assert saved["steps"] == 20 and saved["seed"]["entropy"] == 1
         assert saved["versions"]["numpy"]
     assert (out / "tiny.png").stat().st_size > 1000 and (out / "tiny.pdf").exists()
@@ -124,7 +125,10 @@ def test_sweep_runs_every_cell_once_and_reuses_finished_cells(tmp_path, capsys):
     meta = json.loads((out / "sweep.json").read_text())
     keys = [c["key"] for c in meta["cells"]]
     assert len(keys) == 8 and len(set(keys)) == 8
-    cell = json.loads((out / "Adam_paper__beta2=0.99__horizon=40" / "result.json").read_text())
+    key, = [c["key"] for c in meta["cells"] if c["label"] == "Adam paper" and c["values"] == {
+        "optimizer.beta2": 0.99, "horizon": 40}]
+    assert key.startswith("Adam_paper__beta2=0.99__horizon=40-")
+    cell = json.loads((out / key / "result.json").read_text())
     assert cell["steps"] == 40 and cell["optimizer"]["lr"]["horizon"] == 40
     assert cell["optimizer"]["beta2"] == 0.99
     stamp = (out / keys[0] / "result.npz").stat().st_mtime_ns
@@ -170,19 +174,20 @@ def test_resume_continues_and_never_recomputes_a_finished_result(tmp_path, monke
     exp, out = _killed_run(tmp_path, monkeypatch)
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1].startswith("ratecheck: interrupted") and "--resume" in err
-    assert (out / "adam" / "snapshot.json").exists() and not (out / "adam" / "result.json").exists()
+    adam = out / cell_key("adam", ())
+    assert (adam / "snapshot.json").exists() and not (adam / "result.json").exists()
     assert main(["run", str(exp), "--out", str(out), "--resume"]) == 0
-    assert "resuming adam from step 5" in capsys.readouterr().err
+    assert f"resuming {cell_key('adam', ())} from step 5" in capsys.readouterr().err
     fresh = tmp_path / "fresh"
     assert main(["run", str(exp), "--out", str(fresh)]) == 0
     from test_bits import digest
     from ratecheck.result import SimulationResult
-    for cell in ("adam", "Adam_paper"):
+    for cell in (cell_key("adam", ()), cell_key("Adam paper", ())):
         assert digest(SimulationResult.load(out / cell)) == digest(SimulationResult.load(fresh / cell))
         assert not (out / cell / "snapshot.json").exists()
-    stamp = (out / "adam" / "result.npz").stat().st_mtime_ns
+    stamp = (adam / "result.npz").stat().st_mtime_ns
     assert main(["run", str(exp), "--out", str(out), "--resume"]) == 0
-    assert (out / "adam" / "result.npz").stat().st_mtime_ns == stamp
+    assert (adam / "result.npz").stat().st_mtime_ns == stamp
 
 
 @pytest.mark.parametrize("change, fragment", [

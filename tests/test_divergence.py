@@ -11,6 +11,7 @@ from ratecheck import fit_rate as F
 from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck.cli import main
+from ratecheck.sweep import cell_key
 from ratecheck.result import SimulationResult
 from test_bits import _X0_ROWS, Quartic
 
@@ -85,7 +86,7 @@ def test_cli_reports_divergence_and_refuses_a_fit_over_too_few_survivors(tmp_pat
     exp.write_text(EXPERIMENT.replace("STEPS", str(steps)))
     assert main(["run", str(exp), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    res = SimulationResult.load(tmp_path / "out" / "sgd")
+    res = SimulationResult.load(tmp_path / "out" / cell_key("sgd", ()))
     assert res.dtype == "float32" and 0 < res.n_diverged < 40
     survivors = 40 - res.n_diverged
     assert np.all(np.isfinite(res.metrics["dist"][-1][~res.diverged]))   # float64 metrics of float32 points

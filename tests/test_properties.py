@@ -18,8 +18,10 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import tempfile
+import unicodedata
 import warnings
 from pathlib import Path
 from unittest import mock
@@ -185,6 +187,54 @@ def experiments(draw) -> dict:
 
 
 GOOD_TEXT = GOOD + '[sweep]\n"optimizer.beta2" = [0.9, 0.99]\n'   # test_cli's experiment, swept
+
+# ----------------------------------------------------------------- labels and sweep axes (issue 14)
+LABELS = st.one_of(
+    st.sampled_from([".", "..", "", " ", "a b", "a_b", "a/b", "a\\b", "../x", "α", "β", "x\x00y", "tab\t",
+                     "\u202e", "CON", "x" * 100, "x" * 101, "x" * 300, "adam", "SGD", "é", "e\u0301"]),
+    st.text(max_size=12), st.text(min_size=95, max_size=110))
+AXIS_VALUES = st.lists(st.one_of(ints, floats, st.sampled_from([1, 1.0, 10**10, 10**10 + 1, 1e18, -1, 2.5, True,
+                                                                "10", [1, 2]])),
+                       min_size=1, max_size=3)
+SAFE_KEY = re.compile(r"^[A-Za-z0-9=_.-]+$")
+
+
+@given(labels=st.lists(LABELS, min_size=1, max_size=3), horizons=st.one_of(st.none(), AXIS_VALUES),
+       seeds=st.one_of(st.none(), AXIS_VALUES), beta2=st.one_of(st.none(), AXIS_VALUES))
+def test_labels_and_sweep_axes_are_refused_or_name_distinct_safe_directories(labels, horizons, seeds, beta2):
+    data = json.loads(json.dumps(BASE))
+    data["optimizer"] = [{"name": "adam", "lr": 0.05, "label": label} for label in labels]
+    sweep_table = {k: v for k, v in (("horizon", horizons), ("seed", seeds), ("optimizer.beta2", beta2))
+                   if v is not None}
+    if sweep_table:
+        data["sweep"] = sweep_table
+    with small_memory_limit():
+        try:
+            with time_limit():
+                exp = catalog.parse_experiment(data, "fuzz")
+                cells = exp.cells()
+        except Exception as err:  # noqa: BLE001
+            _check_error(err)
+            return
+    for label in labels:     # what was accepted obeys the rules
+        assert label.strip() and label not in (".", "..") and len(label) <= sweep.MAX_LABEL
+        assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in label)
+    for cell in cells:
+        assert 1 <= cell.run["steps"] <= 10**10 and cell.run["seed"] >= 0
+        assert SAFE_KEY.match(cell.key) and not cell.key.startswith(".") and len(cell.key) <= 255, cell.key
+    identities = {sweep.cell_identity(c.label, c.values) for c in cells}
+    assert len({c.key for c in cells}) == len(cells) == len(identities)
+
+
+@given(a=st.tuples(LABELS, AXIS_VALUES), b=st.tuples(LABELS, AXIS_VALUES))
+def test_cell_keys_are_injective_and_filesystem_safe(a, b):
+    key_a = sweep.cell_key(a[0], tuple(("horizon", v) for v in a[1]))
+    key_b = sweep.cell_key(b[0], tuple(("horizon", v) for v in b[1]))
+    for key in (key_a, key_b):
+        assert SAFE_KEY.match(key) and not key.startswith(".") and len(key) <= 255, key
+    same = sweep.cell_identity(a[0], tuple(("horizon", v) for v in a[1])) == \
+        sweep.cell_identity(b[0], tuple(("horizon", v) for v in b[1]))
+    assert (key_a == key_b) == same
 
 file_bytes = st.one_of(
     experiments().map(lambda d: to_toml(d).encode("utf-8")),

@@ -10,7 +10,8 @@ import ratecheck as rc
 from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck.cli import main
-from ratecheck.result import FORMAT_VERSION, SimulationResult, git_state
+from ratecheck.sweep import cell_key
+from ratecheck.result import FORMAT_VERSION, DamagedError, SimulationResult, git_state
 
 
 def _utc(text: str) -> datetime.datetime:
@@ -23,7 +24,7 @@ def test_every_result_records_its_provenance(tmp_path):
     res = rc.simulate(P.make("quadratic", dim=2, noise={"kind": "gaussian", "sigma": 0.1}),
                       O.make("adam", lr=0.05), steps=30, replicates=3, seed=7, engine="numpy")
     meta = json.loads((res.save(tmp_path) / "result.json").read_text())
-    assert meta["format_version"] == FORMAT_VERSION == 2
+    assert meta["format_version"] == FORMAT_VERSION == 3
     assert meta["problem"]["name"] == "quadratic" and meta["problem"]["noise"]["sigma"] == 0.1
     assert meta["optimizer"] == {**meta["optimizer"], "name": "adam", "lr": 0.05}
     assert meta["seed"]["entropy"] == 7 and meta["steps"] == 30 and meta["replicates"] == 3
@@ -59,7 +60,7 @@ def test_cli_results_record_their_cell_and_provenance(tmp_path, capsys):
         lr = 0.1
     """))
     assert main(["run", str(exp), "--out", str(tmp_path / "o"), "--seed", "9", "--dtype", "float32"]) == 0
-    meta = json.loads((tmp_path / "o" / "sgd" / "result.json").read_text())
+    meta = json.loads((tmp_path / "o" / cell_key("sgd", ()) / "result.json").read_text())
     assert meta["cell"]["run"]["seed"] == 9 and meta["cell"]["run"]["dtype"] == "float32"
     assert meta["dtype"] == "float32" and meta["provenance"]["engine"] == "reference"
     assert "float32" in meta["message"]
@@ -71,6 +72,7 @@ def _doctor(tmp_path, **changes):
     res.save(tmp_path)
     path = tmp_path / "result.json"
     meta = json.loads(path.read_text())
+    meta.pop("json_sha256")          # a hand-made or older file (formats 1 and 2 had no JSON checksum)
     for key, value in changes.items():
         if value is None:
             meta.pop(key, None)
@@ -81,11 +83,11 @@ def _doctor(tmp_path, **changes):
 
 
 def test_a_newer_format_is_refused_naming_both_versions(tmp_path):
-    _doctor(tmp_path, format_version=3)
+    _doctor(tmp_path, format_version=4)
     with pytest.raises(ValueError) as info:
         SimulationResult.load(tmp_path)
     msg = str(info.value)
-    assert "result format version 3" in msg and "reads format version(s) 1, 2" in msg
+    assert "result format version 4" in msg and "reads format version(s) 1, 2, 3" in msg
     assert "upgrade ratecheck" in msg
 
 
@@ -94,6 +96,16 @@ def test_an_unknown_format_is_refused(tmp_path, version):
     _doctor(tmp_path, format_version=version)
     with pytest.raises(ValueError, match="rerun the simulation with this ratecheck"):
         SimulationResult.load(tmp_path)
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_a_format_3_result_needs_its_json_checksum(tmp_path, version):
+    _doctor(tmp_path, format_version=version)
+    if version == 2:    # written before the checksum: read as before
+        assert SimulationResult.load(tmp_path).steps == 5
+    else:
+        with pytest.raises(DamagedError, match="no checksum"):
+            SimulationResult.load(tmp_path)
 
 
 def test_format_1_results_still_load_as_float64(tmp_path):

@@ -11,6 +11,7 @@ from ratecheck import _kernels
 from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck import snapshot as snap
+from ratecheck.result import json_bytes
 from test_bits import digest
 
 S = importlib.import_module("ratecheck.simulate")   # the module (ratecheck.simulate is the function)
@@ -200,12 +201,12 @@ def test_resume_refuses_another_version_or_a_damaged_snapshot(tmp_path, monkeypa
     good = meta_path.read_text()
     meta = json.loads(good)
     meta["versions"]["numpy"] = "1.26.0"
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_bytes(json_bytes(meta))      # a genuine snapshot of another version (checksum valid)
     with pytest.raises(ValueError, match=r"written by numpy 1\.26\.0, this is numpy"):
         rc.simulate(*args, snapshot=tmp_path, resume=True, **BASE)
     meta = json.loads(good)
     meta["format_version"] = 99
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_bytes(json_bytes(meta))
     with pytest.raises(ValueError, match="snapshot format 99"):
         rc.simulate(*args, snapshot=tmp_path, resume=True, **BASE)
     meta_path.write_text(good)
@@ -214,7 +215,7 @@ def test_resume_refuses_another_version_or_a_damaged_snapshot(tmp_path, monkeypa
     with pytest.raises(ValueError, match="checksum"):
         rc.simulate(*args, snapshot=tmp_path, resume=True, **BASE)
     meta_path.write_text(good[: len(good) // 2])
-    with pytest.raises(ValueError, match="unreadable"):
+    with pytest.raises(ValueError, match="damaged: not readable JSON"):
         rc.simulate(*args, snapshot=tmp_path, resume=True, **BASE)
     # without resume, the damaged snapshot is ignored and replaced
     res = rc.simulate(*args, snapshot=tmp_path, **BASE)
