@@ -205,6 +205,44 @@ def _sqsum(a, n):
 
 
 @_jit
+def _cert_sums(d, g, q, n):
+    """(``_sqsum(d)``, ``_sqsum(g)``, ``_l1(g)``, ``_sqsum(q)``) of rows of n numbers, in one pass: each
+    sum keeps its own order (the same bits as the four calls), but their dependency chains overlap.
+    n ≤ 128 (one block of the pairwise sum); see ``_cert_row`` for any n."""
+    d0 = d1 = g0 = g1 = q0 = q1 = 0.0
+    j = 0
+    while j + 8 <= n:
+        d0 = d[j] * d[j] + (d[j + 2] * d[j + 2] + (d[j + 4] * d[j + 4] + (d[j + 6] * d[j + 6] + d0)))
+        d1 = d[j + 1] * d[j + 1] + (d[j + 3] * d[j + 3] + (d[j + 5] * d[j + 5] + (d[j + 7] * d[j + 7] + d1)))
+        g0 = g[j] * g[j] + (g[j + 2] * g[j + 2] + (g[j + 4] * g[j + 4] + (g[j + 6] * g[j + 6] + g0)))
+        g1 = g[j + 1] * g[j + 1] + (g[j + 3] * g[j + 3] + (g[j + 5] * g[j + 5] + (g[j + 7] * g[j + 7] + g1)))
+        q0 = q[j] * q[j] + (q[j + 2] * q[j + 2] + (q[j + 4] * q[j + 4] + (q[j + 6] * q[j + 6] + q0)))
+        q1 = q[j + 1] * q[j + 1] + (q[j + 3] * q[j + 3] + (q[j + 5] * q[j + 5] + (q[j + 7] * q[j + 7] + q1)))
+        j += 8
+    while j < n:
+        d0 = d[j] * d[j] + d0
+        g0 = g[j] * g[j] + g0
+        q0 = q[j] * q[j] + q0
+        if j + 1 < n:
+            d1 = d[j + 1] * d[j + 1] + d1
+            g1 = g[j + 1] * g[j + 1] + g1
+            q1 = q[j + 1] * q[j + 1] + q1
+        else:
+            d1 = 0.0 + d1
+            g1 = 0.0 + g1
+            q1 = 0.0 + q1
+        j += 2
+    return 0.0 + (d0 + d1), 0.0 + (g0 + g1), 0.0 + _pairwise_leaf(g, 0, n), 0.0 + (q0 + q1)
+
+
+@_jit
+def _cert_row(d, g, q, n):
+    if n <= 128:
+        return _cert_sums(d, g, q, n)
+    return _sqsum(d, n), _sqsum(g, n), _l1(g, n), _sqsum(q, n)
+
+
+@_jit
 def _pairwise_leaf(a, lo, n):
     """NumPy's pairwise sum (``DOUBLE_pairwise_sum``, loops_utils.h) of |a[lo:lo+n]| for n ≤ 128:
     plain below 8 numbers, else eight running sums combined as a tree, then the rest in order."""
@@ -281,11 +319,22 @@ def _l1(a, n):
 
 @_jit
 def _rows_sqsum_l1(A):
+    """(``_sqsum``, ``_l1``) of each row of A, shape (2, rows)."""
     rows, n = A.shape
     out = np.empty((2, rows))
     for i in range(rows):
         out[0, i] = _sqsum(A[i], n)
         out[1, i] = _l1(A[i], n)
+    return out
+
+
+@_jit
+def _rows_cert(D, G, Q):
+    """``_cert_row`` of each row of D, G, Q, shape (4, rows)."""
+    rows, n = D.shape
+    out = np.empty((4, rows))
+    for i in range(rows):
+        out[0, i], out[1, i], out[2, i], out[3, i] = _cert_row(D[i], G[i], Q[i], n)
     return out
 
 
@@ -306,8 +355,13 @@ def reductions_agree(dim: int) -> bool:
             A[3, 0] = np.nan
             A[4] *= 1e-160
             mine = _rows_sqsum_l1(A)
-            ok = ok and np.array_equal(mine[0], np.einsum("ij,ij->i", A, A), equal_nan=True) \
-                and np.array_equal(mine[1], np.abs(A).sum(axis=1), equal_nan=True)
+            sq, l1 = np.einsum("ij,ij->i", A, A), np.abs(A).sum(axis=1)
+            ok = ok and np.array_equal(mine[0], sq, equal_nan=True) and np.array_equal(mine[1], l1, equal_nan=True)
+            B, C = A[::-1].copy(), A[:, ::-1].copy()
+            fused = _rows_cert(B, A, C)
+            ok = ok and np.array_equal(fused[0], sq[::-1], equal_nan=True) \
+                and np.array_equal(fused[1], sq, equal_nan=True) and np.array_equal(fused[2], l1, equal_nan=True) \
+                and np.array_equal(fused[3], np.einsum("ij,ij->i", C, C), equal_nan=True)
         _AGREE[dim] = ok
     return _AGREE[dim]
 
@@ -548,12 +602,13 @@ for i in range(i0, i1):
 #: ``Output.update`` and ``Output.accumulate`` do them: the spread S ← (S + a‖p − mean‖²)(1 − a),
 #: then the time sums of ‖gbar‖₂, ‖gbar‖₁, S and ‖∇F(mean)‖₂ (CS rows 0 .. 4)
 _CERT_DIM = """
-    sp = (CS[0, i] + awk * _sqsum(DF_r, dim)) * (1.0 - awk)
+    ssd, ssg, l1g, ssm = _cert_row(DF_r, gbar_r, GM_r, dim)
+    sp = (CS[0, i] + awk * ssd) * (1.0 - awk)
     CS[0, i] = sp
-    CS[1, i] = CS[1, i] + math.sqrt(_sqsum(gbar_r, dim))
-    CS[2, i] = CS[2, i] + _l1(gbar_r, dim)
+    CS[1, i] = CS[1, i] + math.sqrt(ssg)
+    CS[2, i] = CS[2, i] + l1g
     CS[3, i] = CS[3, i] + sp
-    CS[4, i] = CS[4, i] + math.sqrt(_sqsum(GM_r, dim))
+    CS[4, i] = CS[4, i] + math.sqrt(ssm)
 """
 #: the same for dim 1, where a sum of one square is the square (0 + (a² + 0) + 0 = a², a² ≥ 0)
 _CERT_DIM1 = """
