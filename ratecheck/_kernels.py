@@ -8,14 +8,19 @@ floating-point operations that the NumPy code does, element by element and in th
 give the same bits; ``math.sin`` is the C library's, as NumPy's is on the platforms tested by
 ``tests/test_fast_paths.py``). The random numbers are those of the NumPy engine (drawn ahead,
 per block, in a background thread), the step sizes and bias corrections come from the
-optimizers' own ``_step_scalars``/``output_weight``, computed in Python, and the reductions over
-coordinates (‖∇F‖² of the running metrics, the certificate's spread) are left to NumPy, computed
-after the kernel on the vectors it stored, because their summation order is NumPy's business.
+optimizers' own ``_step_scalars``/``output_weight``, computed in Python. The reductions over
+coordinates of the running metrics (‖∇F‖² at the iterate) are left to NumPy, computed after the
+kernel on the vectors it stored. Those of the certificate, needed at every step (the spread, ‖gbar‖₂,
+‖gbar‖₁, ‖∇F(output)‖₂ for the time sums), and of clip="global" (‖u‖², ‖g‖²) run in the kernel,
+as copies of NumPy's own summation orders (``_sqsum``: einsum's baseline kernel; ``_l1``: the
+pairwise sum), which :func:`reductions_agree` checks against NumPy at first use: where they differ,
+such runs go to the NumPy engine.
 
 Supported: problems ``quadratic``, ``cosine_well``, ``nonsmooth_well``, ``l1``, ``drori_teboulle``,
 ``adopt_toy``, ``reddi_stochastic``, ``reddi_online`` (with ``scales``; noise ``none``,
 ``gaussian``, ``student_t``, ``rademacher``, ``uniform``, ``sparse``), optimizers ``adam``,
-``amsgrad``, ``adam_ema``, ``adopt``, ``clipped_adam_ema`` (``clip="coordinate"``) and ``sgd``.
+``amsgrad``, ``adam_ema``, ``adopt``, ``clipped_adam_ema`` (both scalings, both clips) and ``sgd``,
+with the (λ,ε) certificate and its time sums for those that output an average or EMA.
 Anything else runs on the NumPy engine.
 """
 from __future__ import annotations
@@ -91,7 +96,7 @@ def _optimizer_code(optimizer):
         return ADAM
     if name == "adopt":
         return ADOPT
-    if name == "clipped_adam_ema" and optimizer.clip == "coordinate":
+    if name == "clipped_adam_ema":
         return CLIPPED
     if name == "sgd":
         return SGD
@@ -110,9 +115,9 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
     if not getattr(problem, "rowwise", False) and running:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
     if _optimizer_code(optimizer) is None:
-        return f"no kernel for optimizer {optimizer.name!r}" + (
-            " with clip='global'" if optimizer.name == "clipped_adam_ema" else "")
-    if certificate and optimizer.output != "iterate" and not reductions_agree(int(problem.dim)):
+        return f"no kernel for optimizer {optimizer.name!r}"
+    if (certificate and optimizer.output != "iterate" or getattr(optimizer, "clip", None) == "global") \
+            and not reductions_agree(int(problem.dim)):
         return ("NumPy's einsum or sum reduces in another order here than the kernel's copy of them "
                 "(the certificate's norms are computed in the kernel)")
     return None
@@ -401,8 +406,15 @@ xi = x[i, j]
 y = xi
 delta = 0.0
 if is_clipped:                          # z = -clip_D(lr D m / sqrt(v)), y = x + alpha z
-    den = _max(math.sqrt(A1[i, j]), TINY)
-    delta = _clip((A0[i, j] / den) * sc0, -fp4, fp4)
+    if o2 and dim1:                     # global clip, one coordinate: u min(1, D/|u|), |u| = sqrt(u²)
+        den = _max(math.sqrt(A1[i, j]), TINY)
+        u = (A0[i, j] / den) * sc0
+        delta = u * (fp4 / _max(math.sqrt(u * u), fp4))
+    elif o2:                            # global clip: u = lr D m/sqrt(v) and sg from _PRE_GLOBAL
+        delta = Z[i, j] * sg
+    else:
+        den = _max(math.sqrt(A1[i, j]), TINY)
+        delta = _clip((A0[i, j] / den) * sc0, -fp4, fp4)
     Z[i, j] = delta
     y = delta * S[k, i, 0] + xi
     if box:
@@ -473,7 +485,10 @@ elif is_adopt:                          # o1 clip, o4 w1 < 0.5
         A1[i, j] = A1[i, j] * fp2 + (g * fp3) * g
 elif is_clipped:                        # scale-free sums; o1 exponential scaling: x = y
     A0[i, j] = A0[i, j] * fp0 + g
-    A1[i, j] = A1[i, j] * fp2 + g * g
+    if o2 and not dim1:                 # global: v ← β²v + ‖g‖² after the loop (_POST_GLOBAL)
+        GG[i, j] = g
+    else:                               # (one coordinate: ‖g‖² = g²)
+        A1[i, j] = A1[i, j] * fp2 + g * g
     if o1:
         xn = y
     else:
@@ -593,8 +608,23 @@ for ii in range(i1 - i0):
 _LOOP_DIM = """
 for i in range(i0, i1):
 {VIEWS}
+{PRE}
 {BODIES}
+{POST}
 {CERT}
+"""
+
+#: clip="global" (dim > 1), before a replicate's loops: u = lr D m/sqrt(v) (v one number per
+#: replicate) into Z, and the factor min(1, D/‖u‖) as NumPy computes it: D / max(sqrt(‖u‖²), D)
+_PRE_GLOBAL = """
+    den = _max(math.sqrt(A1_r[0]), TINY)
+    for j in range(dim):
+        Z_r[j] = (A0_r[j] / den) * sc0
+    sg = fp4 / _max(math.sqrt(_sqsum(Z_r, dim)), fp4)
+"""
+#: ... and after them: v ← β²v + ‖g‖²
+_POST_GLOBAL = """
+    A1_r[0] = A1_r[0] * fp2 + _sqsum(GG_r, dim)
 """
 
 #: after a step's loops, per replicate: the certificate's reductions over coordinates in NumPy's
@@ -677,7 +707,7 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     okind: ADAM (A0 m, A1 v, A2 vhat; FP w1, 1−w1, β2, 1−β2, ε; SC c2, −step),
     ADOPT (A0 m, A1 v; FP w1, 1−w1, β2, 1−β2, floor; SC first, −α, c),
     CLIPPED (A0 m, A1 v, A2 y, Z z; FP β, 0, β², 0, D; SC −lr·D; S the draws α or s; o1 exponential
-    scaling: x = y),
+    scaling: x = y; o2 clip="global", v of shape (rows, 1)),
     SGD (A0 m; FP β, 1−dampening, w, 1−w; SC −α, first).
     rkind: 0 exact gradient, 1 exact part + R, 2 R alone, 3 two-point oracle (TP: threshold, hi,
     lo) from the uniforms R.
@@ -701,7 +731,8 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     live = [a for a in _ARRAYS if used[a]]
     b["split"] = GCODE in (COS, NONSMOOTH)
     bodies = _bodies(b)
-    scratch = (("GE",) if b["split"] else ()) + (("DF", "GM") if b["cert"] else ())
+    scratch = (("GE",) if b["split"] else ()) + (("DF", "GM") if b["cert"] else ()) \
+        + (("GG",) if b["is_clipped"] and b["o2"] and not b["dim1"] else ())
     if b["dim1"]:
         def flat(elem):
             elem = re.sub(r"\b(\w+)\[k, i, (?:j|0)\]", r"\1_t[ii]", elem)
@@ -719,7 +750,9 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem), 8)
         row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
-        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace(
+        glob = b["is_clipped"] and b["o2"]
+        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace("{PRE}", _PRE_GLOBAL if glob else "").replace(
+            "{POST}", _POST_GLOBAL if glob else "").replace(
             "{BODIES}", "".join(_BODY_DIM.replace("{ELEM8}", row(e)) for e in bodies)).replace(
             "{CERT}", _CERT_DIM if b["cert"] else "")
         views = "".join(f"    {a}_r = np.empty(dim)\n" for a in scratch)
@@ -840,7 +873,7 @@ def _fixed(optimizer, state, code):
         return state.m, state.v, dummy, FP, O1 * o.clip | O4 * (w1 < 0.5)
     if code == CLIPPED:
         FP = np.array([o.beta, 0.0, o.beta * o.beta, 0.0, o.clip_radius])
-        return state.m, state.v, state.y, FP, O1 * (o.scaling == "exponential")
+        return state.m, state.v, state.y, FP, O1 * (o.scaling == "exponential") | O2 * (o.clip == "global")
     w = 1.0 - o.momentum
     FP = np.array([o.momentum, 1.0 - o.dampening, w, 1.0 - w])
     flags = (O1 * (o.momentum != 0.0) | O2 * o.nesterov | O3 * (o.form == "ema") | O4 * (w < 0.5)

@@ -108,10 +108,12 @@ def test_reference_and_numpy_engines_reproduce_the_recorded_bits(name):
 
 # a few kernel variants (each costs a compilation the first time): every optimizer kernel, every
 # kind of randomness, running metrics with min F − F*, the certificate with its time sums (clipped
-# Adam with Exp(1) and with uniform scaling, Adam + EMA, averaged SGD), a box, scales, several blocks
+# Adam with Exp(1) and with uniform scaling, with the global clip, Adam + EMA, averaged SGD), a box,
+# scales, several blocks
 NUMBA_CASES = ["scaled/quad-gauss-percoord/adam", "cosine-student3/amsgrad", "multi/adopt-toy",
                "nonsmooth-uniform/clipped_adam_ema", "multi/clipped_adam_ema",
-               "quad-gauss/clipped_adam_ema-clip_radius=0.02-scaling=uniform", "quad-gauss/adam_ema",
+               "quad-gauss/clipped_adam_ema-clip_radius=0.02-scaling=uniform",
+               "quad-gauss/clipped_adam_ema-clip_radius=0.02-clip=global-ema_beta=0.9", "quad-gauss/adam_ema",
                "quad-gauss/sgd-average=uniform", "reddi_online/adam"]
 
 
@@ -188,8 +190,23 @@ def test_engine_choice_and_refusals():
     pytest.importorskip("numba")
     with pytest.raises(ValueError, match="no kernel for optimizer 'rmsprop'"):
         rc.simulate(p, O.make("rmsprop"), steps=3, replicates=2, seed=0, engine="numba")
-    with pytest.raises(ValueError, match="clip='global'"):
-        rc.simulate(p, O.make("clipped_adam_ema", clip="global"), steps=3, replicates=2, seed=0, engine="numba")
+    with pytest.raises(ValueError, match="no kernel for optimizer 'sgdm_random_scaling'"):
+        rc.simulate(p, O.make("sgdm_random_scaling"), steps=3, replicates=2, seed=0, engine="numba")
+    with pytest.raises(ValueError, match="not rowwise"):
+        rc.simulate(P.make("l1", dim=2, radius=1.0), O.make("clipped_adam_ema"), steps=3, replicates=2, seed=0,
+                    engine="numba")
+
+
+@pytest.mark.parametrize("clip", ["coordinate", "global"])
+@pytest.mark.parametrize("scaling", ["exponential", "uniform"])
+def test_numba_clipped_adam_ema_in_one_dimension(clip, scaling):
+    """dim 1 runs the kernel's flat loops over replicates, where the global clip's norms are |u| = sqrt(u²)."""
+    pytest.importorskip("numba")
+    p = P.make("nonsmooth_well", dim=1, noise={"kind": "gaussian", "sigma": 0.5}, scales=[2.0])
+    opt = O.make("clipped_adam_ema", lr=3.0, beta=0.9, clip_radius=0.05, clip=clip, scaling=scaling)
+    kw = dict(steps=150, replicates=21, seed=2, block_size=8)
+    fast = rc.simulate(p, opt, engine="numba", **kw)
+    assert digest(fast) == digest(rc.simulate(p, opt, engine="numpy", **kw))
 
 
 def test_the_default_clipped_adam_ema_runs_on_the_numba_engine(monkeypatch):
@@ -244,7 +261,8 @@ def test_certificate_runs_go_to_numpy_when_the_reductions_disagree(monkeypatch):
 
 
 @pytest.mark.parametrize("hp", [{"beta": 0.9, "clip_radius": 0.05},
-                                {"lr": 0.5, "beta": 0.9, "clip_radius": 0.05, "scaling": "uniform"}])
+                                {"lr": 0.5, "beta": 0.9, "clip_radius": 0.05, "scaling": "uniform"},
+                                {"beta": 0.9, "clip_radius": 0.05, "clip": "global"}])
 def test_numba_segment_hands_back_numpys_state(hp):
     """A segment's carry (optimizer state with z, alpha and y, output mean, certificate sums) is NumPy's,
     so a snapshot written by either engine resumes on the other."""
