@@ -8,14 +8,19 @@ floating-point operations that the NumPy code does, element by element and in th
 give the same bits; ``math.sin`` is the C library's, as NumPy's is on the platforms tested by
 ``tests/test_fast_paths.py``). The random numbers are those of the NumPy engine (drawn ahead,
 per block, in a background thread), the step sizes and bias corrections come from the
-optimizers' own ``_step_scalars``/``output_weight``, computed in Python, and the reductions over
-coordinates (‖∇F‖² of the running metrics, the certificate's spread) are left to NumPy, computed
-after the kernel on the vectors it stored, because their summation order is NumPy's business.
+optimizers' own ``_step_scalars``/``output_weight``, computed in Python. The reductions over
+coordinates of the running metrics (‖∇F‖² at the iterate) are left to NumPy, computed after the
+kernel on the vectors it stored. Those of the certificate, needed at every step (the spread, ‖gbar‖₂,
+‖gbar‖₁, ‖∇F(output)‖₂ for the time sums), and of clip="global" (‖u‖², ‖g‖²) run in the kernel,
+as copies of NumPy's own summation orders (``_sqsum``: einsum's baseline kernel; ``_l1``: the
+pairwise sum), which :func:`reductions_agree` checks against NumPy at first use: where they differ,
+such runs go to the NumPy engine.
 
 Supported: problems ``quadratic``, ``cosine_well``, ``nonsmooth_well``, ``l1``, ``drori_teboulle``,
 ``adopt_toy``, ``reddi_stochastic``, ``reddi_online`` (with ``scales``; noise ``none``,
 ``gaussian``, ``student_t``, ``rademacher``, ``uniform``, ``sparse``), optimizers ``adam``,
-``amsgrad``, ``adam_ema``, ``adopt``, ``clipped_adam_ema`` (``clip="coordinate"``) and ``sgd``.
+``amsgrad``, ``adam_ema``, ``adopt``, ``clipped_adam_ema`` (both scalings, both clips) and ``sgd``,
+with the (λ,ε) certificate and its time sums for those that output an average or EMA.
 Anything else runs on the NumPy engine.
 """
 from __future__ import annotations
@@ -93,6 +98,8 @@ def _optimizer_code(optimizer):
         return ADAM
     if name == "adopt":
         return ADOPT
+    if name == "clipped_adam_ema":
+        return CLIPPED
     if name == "sgd":
         return SGD
     return None
@@ -111,12 +118,13 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return "the kernel does not record avg_gap (the running average of F − F*)"
     if not getattr(problem, "rowwise", False) and running:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
-    if certificate:
-        return "the certificate's time averages over every step are not in the kernel"
     if _optimizer_code(optimizer) is None:
         return f"no kernel for optimizer {optimizer.name!r}" + (
-            " with clip='global'" if optimizer.name == "clipped_adam_ema" else "") + (
             " with weight decay" if getattr(optimizer, "weight_decay", 0.0) != 0.0 else "")
+    if (certificate and optimizer.output != "iterate" or getattr(optimizer, "clip", None) == "global") \
+            and not reductions_agree(int(problem.dim)):
+        return ("NumPy's einsum or sum reduces in another order here than the kernel's copy of them "
+                "(the certificate's norms are computed in the kernel)")
     return None
 
 
@@ -183,23 +191,208 @@ def _grad(code, x, p0, p1, c0, c1, scaled, sj):
     return _g(code, x, p0, p1, c0, c1)
 
 
-def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi,
-           GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):  # pragma: no cover - see _overload_steps
+@_jit
+def _sqsum(a, n):
+    """``np.einsum("ij,ij->i", a, a)`` of one row a[:n], in NumPy's order: its baseline (SSE2) kernel
+    ``sum_of_products_contig_contig_outstride0_two`` keeps two lanes and takes eight numbers a turn,
+    lane l ← a[l]² + (a[l+2]² + (a[l+4]² + (a[l+6]² + lane l))) (separate multiply and add: the
+    baseline has no FMA), then the rest two at a time (the missing one zero), then 0 + (lane 0 + lane 1)."""
+    acc0 = 0.0
+    acc1 = 0.0
+    j = 0
+    while j + 8 <= n:
+        acc0 = a[j] * a[j] + (a[j + 2] * a[j + 2] + (a[j + 4] * a[j + 4] + (a[j + 6] * a[j + 6] + acc0)))
+        acc1 = a[j + 1] * a[j + 1] + (a[j + 3] * a[j + 3] + (a[j + 5] * a[j + 5] + (a[j + 7] * a[j + 7] + acc1)))
+        j += 8
+    while j < n:
+        acc0 = a[j] * a[j] + acc0
+        if j + 1 < n:
+            acc1 = a[j + 1] * a[j + 1] + acc1
+        else:
+            acc1 = 0.0 + acc1
+        j += 2
+    return 0.0 + (acc0 + acc1)
+
+
+@_jit
+def _cert_sums(d, g, q, n):
+    """(``_sqsum(d)``, ``_sqsum(g)``, ``_l1(g)``, ``_sqsum(q)``) of rows of n numbers, in one pass: each
+    sum keeps its own order (the same bits as the four calls), but their dependency chains overlap.
+    n ≤ 128 (one block of the pairwise sum); see ``_cert_row`` for any n."""
+    d0 = d1 = g0 = g1 = q0 = q1 = 0.0
+    j = 0
+    while j + 8 <= n:
+        d0 = d[j] * d[j] + (d[j + 2] * d[j + 2] + (d[j + 4] * d[j + 4] + (d[j + 6] * d[j + 6] + d0)))
+        d1 = d[j + 1] * d[j + 1] + (d[j + 3] * d[j + 3] + (d[j + 5] * d[j + 5] + (d[j + 7] * d[j + 7] + d1)))
+        g0 = g[j] * g[j] + (g[j + 2] * g[j + 2] + (g[j + 4] * g[j + 4] + (g[j + 6] * g[j + 6] + g0)))
+        g1 = g[j + 1] * g[j + 1] + (g[j + 3] * g[j + 3] + (g[j + 5] * g[j + 5] + (g[j + 7] * g[j + 7] + g1)))
+        q0 = q[j] * q[j] + (q[j + 2] * q[j + 2] + (q[j + 4] * q[j + 4] + (q[j + 6] * q[j + 6] + q0)))
+        q1 = q[j + 1] * q[j + 1] + (q[j + 3] * q[j + 3] + (q[j + 5] * q[j + 5] + (q[j + 7] * q[j + 7] + q1)))
+        j += 8
+    while j < n:
+        d0 = d[j] * d[j] + d0
+        g0 = g[j] * g[j] + g0
+        q0 = q[j] * q[j] + q0
+        if j + 1 < n:
+            d1 = d[j + 1] * d[j + 1] + d1
+            g1 = g[j + 1] * g[j + 1] + g1
+            q1 = q[j + 1] * q[j + 1] + q1
+        else:
+            d1 = 0.0 + d1
+            g1 = 0.0 + g1
+            q1 = 0.0 + q1
+        j += 2
+    return 0.0 + (d0 + d1), 0.0 + (g0 + g1), 0.0 + _pairwise_leaf(g, 0, n), 0.0 + (q0 + q1)
+
+
+@_jit
+def _cert_row(d, g, q, n):
+    if n <= 128:
+        return _cert_sums(d, g, q, n)
+    return _sqsum(d, n), _sqsum(g, n), _l1(g, n), _sqsum(q, n)
+
+
+@_jit
+def _pairwise_leaf(a, lo, n):
+    """NumPy's pairwise sum (``DOUBLE_pairwise_sum``, loops_utils.h) of |a[lo:lo+n]| for n ≤ 128:
+    plain below 8 numbers, else eight running sums combined as a tree, then the rest in order."""
+    if n < 8:
+        res = 0.0
+        for j in range(lo, lo + n):
+            res += abs(a[j])
+        return res
+    r0, r1, r2, r3 = abs(a[lo]), abs(a[lo + 1]), abs(a[lo + 2]), abs(a[lo + 3])
+    r4, r5, r6, r7 = abs(a[lo + 4]), abs(a[lo + 5]), abs(a[lo + 6]), abs(a[lo + 7])
+    j = 8
+    while j < n - n % 8:
+        b = lo + j
+        r0 += abs(a[b])
+        r1 += abs(a[b + 1])
+        r2 += abs(a[b + 2])
+        r3 += abs(a[b + 3])
+        r4 += abs(a[b + 4])
+        r5 += abs(a[b + 5])
+        r6 += abs(a[b + 6])
+        r7 += abs(a[b + 7])
+        j += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while j < n:
+        res += abs(a[lo + j])
+        j += 1
+    return res
+
+
+@_jit
+def _pairwise_abs(a, lo, n):
+    """NumPy's pairwise sum of |a[lo:lo+n]|: above 128 numbers, the sum of the two halves (the first
+    half a multiple of 8), recursively. The recursion runs on an explicit stack (numba's cache does
+    not load recursive functions safely)."""
+    if n <= 128:
+        return _pairwise_leaf(a, lo, n)
+    s_lo = np.empty(128, np.int64)
+    s_n = np.empty(128, np.int64)
+    s_state = np.zeros(128, np.int64)
+    vals = np.empty(128)
+    sp = 1
+    vp = 0
+    s_lo[0] = lo
+    s_n[0] = n
+    while sp > 0:
+        top = sp - 1
+        m = s_n[top]
+        if m <= 128:
+            vals[vp] = _pairwise_leaf(a, s_lo[top], m)
+            vp += 1
+            sp -= 1
+            continue
+        n2 = m // 2
+        n2 -= n2 % 8
+        state = s_state[top]
+        if state == 2:                  # both halves done: left + right
+            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
+            vp -= 1
+            sp -= 1
+            continue
+        s_state[top] = state + 1
+        s_lo[sp] = s_lo[top] if state == 0 else s_lo[top] + n2
+        s_n[sp] = n2 if state == 0 else m - n2
+        s_state[sp] = 0
+        sp += 1
+    return vals[0]
+
+
+@_jit
+def _l1(a, n):
+    """``np.abs(a).sum(axis=1)`` of one row a[:n]: the identity 0 plus NumPy's pairwise sum."""
+    return 0.0 + _pairwise_abs(a, 0, n)
+
+
+@_jit
+def _rows_sqsum_l1(A):
+    """(``_sqsum``, ``_l1``) of each row of A, shape (2, rows)."""
+    rows, n = A.shape
+    out = np.empty((2, rows))
+    for i in range(rows):
+        out[0, i] = _sqsum(A[i], n)
+        out[1, i] = _l1(A[i], n)
+    return out
+
+
+@_jit
+def _rows_cert(D, G, Q):
+    """``_cert_row`` of each row of D, G, Q, shape (4, rows)."""
+    rows, n = D.shape
+    out = np.empty((4, rows))
+    for i in range(rows):
+        out[0, i], out[1, i], out[2, i], out[3, i] = _cert_row(D[i], G[i], Q[i], n)
+    return out
+
+
+_AGREE: dict = {}
+
+
+def reductions_agree(dim: int) -> bool:
+    """Whether the kernel's copies of ``np.einsum("ij,ij->i")`` and ``np.abs(.).sum(axis=1)`` give
+    NumPy's bits here, for rows of ``dim`` numbers and of every length up to 160 (checked once per
+    dim on random rows with magnitudes over many decades, zeros, infinities and NaNs)."""
+    if dim not in _AGREE:
+        rng = np.random.default_rng(dim)
+        ok = True
+        for n in sorted(set(range(1, 161)) | {dim}):
+            A = rng.standard_normal((7, n)) * np.exp(3.0 * rng.standard_normal((7, n)))
+            A[1, ::3] = 0.0
+            A[2, -1] = np.inf
+            A[3, 0] = np.nan
+            A[4] *= 1e-160
+            mine = _rows_sqsum_l1(A)
+            sq, l1 = np.einsum("ij,ij->i", A, A), np.abs(A).sum(axis=1)
+            ok = ok and np.array_equal(mine[0], sq, equal_nan=True) and np.array_equal(mine[1], l1, equal_nan=True)
+            B, C = A[::-1].copy(), A[:, ::-1].copy()
+            fused = _rows_cert(B, A, C)
+            ok = ok and np.array_equal(fused[0], sq[::-1], equal_nan=True) \
+                and np.array_equal(fused[1], sq, equal_nan=True) and np.array_equal(fused[2], l1, equal_nan=True) \
+                and np.array_equal(fused[3], np.einsum("ij,ij->i", C, C), equal_nan=True)
+        _AGREE[dim] = ok
+    return _AGREE[dim]
+
+
+def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi,
+           GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):  # pragma: no cover - see _overload_steps
     raise NotImplementedError("compiled only, through _chunk")
 
 
 @_jit
-def _chunk(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-           lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):
+def _chunk(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
+           lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
     # the codes and flags become compile-time constants: each combination is compiled (and cached)
     # once, with its dead branches removed, which makes it about ten times faster
     return _steps(literally(okind), literally(gcode), literally(rkind), literally(flags), t0, n, x, A0, A1,
-                  A2, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep,
+                  A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep,
                   tile, r0, r1, TP)
 
 
-def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-                    lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):
+def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
+                    lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
     from numba.core import types
     if not all(isinstance(a, types.IntegerLiteral) for a in (okind, gcode, rkind, flags)):
         return None
@@ -208,16 +401,26 @@ def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R,
 
 #: one coordinate j of replicate i at step k (with ek, p0, p1, sj, loj, hij set); pasted into both
 #: loop nests of ``_STEPS_SRC`` (an inlined function would cost a reference count per call). The
-#: ``#@`` lines cut it into three sections (query point; exact gradients; update and output),
-#: which run as one loop over the coordinates, or as three (see ``_make_steps``, *split*)
+#: ``#@`` lines cut it into four sections (query point; exact gradients; update and output; the
+#: gradient at the new output point), which run as one loop over the coordinates, or as four
+#: (see ``_make_steps``, *split*). DF and GM are scratch rows (of the tile's rows when dim is 1) that
+#: the certificate's reductions read after the loops (``_CERT_DIM``, ``_CERT_DIM1``)
 _ELEM_SRC = """
 xi = x[i, j]
 # ---- query point
 y = xi
 delta = 0.0
-if is_clipped:
-    den = _max(math.sqrt(A1[i, j]), TINY)
-    delta = _clip((A0[i, j] / den) * sc0, -fp4, fp4)
+if is_clipped:                          # z = -clip_D(lr D m / sqrt(v)), y = x + alpha z
+    if o2 and dim1:                     # global clip, one coordinate: u min(1, D/|u|), |u| = sqrt(u²)
+        den = _max(math.sqrt(A1[i, j]), TINY)
+        u = (A0[i, j] / den) * sc0
+        delta = u * (fp4 / _max(math.sqrt(u * u), fp4))
+    elif o2:                            # global clip: u = lr D m/sqrt(v) and sg from _PRE_GLOBAL
+        delta = Z[i, j] * sg
+    else:
+        den = _max(math.sqrt(A1[i, j]), TINY)
+        delta = _clip((A0[i, j] / den) * sc0, -fp4, fp4)
+    Z[i, j] = delta
     y = delta * S[k, i, 0] + xi
     if box:
         y = _clip(y, loj, hij)
@@ -285,16 +488,16 @@ elif is_adopt:                          # o1 clip, o4 w1 < 0.5
         A0[i, j] = m
         xn = xi + m * sc1
         A1[i, j] = A1[i, j] * fp2 + (g * fp3) * g
-elif is_clipped:                        # o4 w < 0.5
-    m = A0[i, j]
-    d = g - m
-    if o4:
-        m = m + d * fp0
+elif is_clipped:                        # scale-free sums; o1 exponential scaling: x = y
+    A0[i, j] = A0[i, j] * fp0 + g
+    if o2 and not dim1:                 # global: v ← β²v + ‖g‖² after the loop (_POST_GLOBAL)
+        GG[i, j] = g
+    else:                               # (one coordinate: ‖g‖² = g²)
+        A1[i, j] = A1[i, j] * fp2 + g * g
+    if o1:
+        xn = y
     else:
-        m = g - d * fp1
-    A0[i, j] = m
-    A1[i, j] = A1[i, j] * fp2 + (g * fp3) * g
-    xn = xi + delta
+        xn = xi + delta
 else:                                   # SGD: o1 momentum > 0, o2 nesterov, o3 EMA form,
     if o1:                              # o4 w < 0.5, o5 dampening > 0
         m = A0[i, j]
@@ -341,17 +544,23 @@ if has_output:
     else:
         p = xn
         if cert:
-            gp = _grad(gcode_, p, p0, p1, gc0, gc1, scaled, sj)
+            if is_clipped and reuse_ge:  # exponential scaling: the iterate is the query point y
+                gp = ge
+            else:
+                gp = _grad(gcode_, p, p0, p1, gc0, gc1, scaled, sj)
     dif = p - mean[i, j]
     if cert:
-        DIFF[k, i, j] = dif
+        DF[i, j] = dif
         gbar[i, j] = gbar[i, j] + (gp - gbar[i, j]) * a
     mean[i, j] = mean[i, j] + dif * a
+#@outgrad ---- the exact gradient at the new output point (its norm's time sum)
+if cert:
+    GM[i, j] = _grad(gcode_, mean[i, j], p0, p1, gc0, gc1, scaled, sj)
 """
 
 _STEPS_SRC = """
-def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, FP, SC, R, S, P, gc0, gc1, ec0, s,
-         lo, hi, GX, X, mean, gbar, DIFF, AW, alive, dstep, tile, r0, r1, TP):
+def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
+         lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
     rows, dim = x.shape
     # scalars in locals: stores to the state arrays then cannot alias them, which lets the
     # compiler keep them in registers and vectorize the loops
@@ -394,6 +603,7 @@ hij = hi[0] if box else 0.0
 base = k * rows
 {VIEWS}
 {BODIES}
+{CERT}
 """
 _BODY_DIM1 = """
 for ii in range(i1 - i0):
@@ -403,7 +613,51 @@ for ii in range(i1 - i0):
 _LOOP_DIM = """
 for i in range(i0, i1):
 {VIEWS}
+{PRE}
 {BODIES}
+{POST}
+{CERT}
+"""
+
+#: clip="global" (dim > 1), before a replicate's loops: u = lr D m/sqrt(v) (v one number per
+#: replicate) into Z, and the factor min(1, D/‖u‖) as NumPy computes it: D / max(sqrt(‖u‖²), D)
+_PRE_GLOBAL = """
+    den = _max(math.sqrt(A1_r[0]), TINY)
+    for j in range(dim):
+        Z_r[j] = (A0_r[j] / den) * sc0
+    sg = fp4 / _max(math.sqrt(_sqsum(Z_r, dim)), fp4)
+"""
+#: ... and after them: v ← β²v + ‖g‖²
+_POST_GLOBAL = """
+    A1_r[0] = A1_r[0] * fp2 + _sqsum(GG_r, dim)
+"""
+
+#: after a step's loops, per replicate: the certificate's reductions over coordinates in NumPy's
+#: order (``_sqsum`` = ``sqnorm``, ``_l1``; ``reductions_agree`` checks them against NumPy), as
+#: ``Output.update`` and ``Output.accumulate`` do them: the spread S ← (S + a‖p − mean‖²)(1 − a),
+#: then the time sums of ‖gbar‖₂, ‖gbar‖₁, S and ‖∇F(mean)‖₂ (CS rows 0 .. 4)
+_CERT_DIM = """
+    ssd, ssg, l1g, ssm = _cert_row(DF_r, gbar_r, GM_r, dim)
+    sp = (CS[0, i] + awk * ssd) * (1.0 - awk)
+    CS[0, i] = sp
+    CS[1, i] = CS[1, i] + math.sqrt(ssg)
+    CS[2, i] = CS[2, i] + l1g
+    CS[3, i] = CS[3, i] + sp
+    CS[4, i] = CS[4, i] + math.sqrt(ssm)
+"""
+#: the same for dim 1, where a sum of one square is the square (0 + (a² + 0) + 0 = a², a² ≥ 0)
+_CERT_DIM1 = """
+for ii in range(i1 - i0):
+    i = i0 + ii
+    dd = DF_t[ii]
+    gb = gbar_t[ii]
+    gm = GM_t[ii]
+    sp = (CS[0, i] + awk * (dd * dd)) * (1.0 - awk)
+    CS[0, i] = sp
+    CS[1, i] = CS[1, i] + math.sqrt(gb * gb)
+    CS[2, i] = CS[2, i] + abs(gb)
+    CS[3, i] = CS[3, i] + sp
+    CS[4, i] = CS[4, i] + math.sqrt(gm * gm)
 """
 _BODY_DIM = """
     for j in range(dim):
@@ -422,25 +676,30 @@ def _bodies(b: dict) -> list[str]:
     One loop, unless *split*: the gradient of ``cosine_well``/``nonsmooth_well`` calls the C
     library's ``sin`` (not vectorized: SVML rounds differently), which keeps the compiler from
     vectorizing a loop that contains it. Split, the query point, the ``sin`` calls and the update
-    run as three loops, the first and last vectorized, passing δ and ∇F(y) through two scratch
-    vectors (DL, GE). Each number is computed by the same operations either way: the same bits.
+    run as three loops, the first and last vectorized, passing δ and ∇F(y) through Z and a scratch
+    vector GE (with the certificate, a fourth loop takes ∇F at the new output point). Each number is
+    computed by the same operations either way: the same bits.
     """
-    query, grad, update = re.split(r"^#@.*\n", _ELEM_SRC, flags=re.M)
+    query, grad, update, outgrad = re.split(r"^#@.*\n", _ELEM_SRC, flags=re.M)
+    if not b["cert"]:
+        outgrad = ""
     if not b["split"]:
-        return [query + grad + update]
+        return [query + grad + update + outgrad]
     use_ge = not (b["r_random"] or b["r_two_point"])
     reload = "xi = x[i, j]\n" + ("y = A2[i, j]\n" if b["is_clipped"] else "y = xi\n")
     out = []
-    if b["is_clipped"]:           # otherwise y = x: no query point to compute
-        out.append(query + "DL[i, j] = delta\n")
+    if b["is_clipped"]:           # otherwise y = x: no query point to compute (δ is kept in Z)
+        out.append(query)
     out.append(reload + grad + ("GE[i, j] = ge\n" if use_ge else ""))
-    out.append(reload + ("delta = DL[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
+    out.append(reload + ("delta = Z[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
                + ("ge = GE[i, j]\n" if use_ge else "ge = 0.0\n") + update)
+    if outgrad:                   # a fourth loop: sin at the output point
+        out.append(outgrad)
     return out
 
 
 #: the arrays the element code indexes (flat views of them when dim == 1)
-_ARRAYS = ("x", "A0", "A1", "A2", "R", "S", "GX", "X", "mean", "gbar", "DIFF")
+_ARRAYS = ("x", "A0", "A1", "A2", "Z", "R", "S", "GX", "X", "mean", "gbar")
 
 
 def _indent(src: str, spaces: int) -> str:
@@ -452,7 +711,8 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
 
     okind: ADAM (A0 m, A1 v, A2 vhat; FP w1, 1−w1, β2, 1−β2, ε; SC c2, −step),
     ADOPT (A0 m, A1 v; FP w1, 1−w1, β2, 1−β2, floor; SC first, −α, c),
-    CLIPPED (A0 m, A1 v, A2 y; FP w, 1−w, β², 1−β², D; SC −α; S the uniform draws),
+    CLIPPED (A0 m, A1 v, A2 y, Z z; FP β, 0, β², 0, D; SC −lr·D; S the draws α or s; o1 exponential
+    scaling: x = y; o2 clip="global", v of shape (rows, 1)),
     SGD (A0 m; FP β, 1−dampening, w, 1−w; SC −α, first).
     rkind: 0 exact gradient, 1 exact part + R, 2 R alone, 3 two-point oracle (TP: threshold, hi,
     lo) from the uniforms R.
@@ -471,12 +731,13 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     used = {"x": True, "A0": b["is_adam"] or b["is_adopt"] or b["is_clipped"] or b["o1"],
             "A1": not b["is_sgd"], "A2": b["is_clipped"] or (b["is_adam"] and b["o1"]),
             "R": RKIND != 0, "S": b["is_clipped"], "GX": b["running"], "X": b["keep_x"],
-            "mean": b["has_output"], "gbar": b["cert"], "DIFF": b["cert"]}
-    per_step = ("R", "S", "GX", "X", "DIFF")
+            "Z": b["is_clipped"], "mean": b["has_output"], "gbar": b["cert"]}
+    per_step = ("R", "S", "GX", "X")
     live = [a for a in _ARRAYS if used[a]]
     b["split"] = GCODE in (COS, NONSMOOTH)
     bodies = _bodies(b)
-    scratch = ("DL", "GE") if b["split"] else ()
+    scratch = (("GE",) if b["split"] else ()) + (("DF", "GM") if b["cert"] else ()) \
+        + (("GG",) if b["is_clipped"] and b["o2"] and not b["dim1"] else ())
     if b["dim1"]:
         def flat(elem):
             elem = re.sub(r"\b(\w+)\[k, i, (?:j|0)\]", r"\1_t[ii]", elem)
@@ -484,7 +745,8 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
         tile_views = "\n".join(f"{a}_t = {a}_f[base + i0:base + i1]" if a in per_step else f"{a}_t = {a}_f[i0:i1]"
                                 for a in live)
         loop = _LOOP_DIM1.replace("{VIEWS}", tile_views).replace(
-            "{BODIES}", "".join(_BODY_DIM1.replace("{ELEM4}", flat(e)) for e in bodies))
+            "{BODIES}", "".join(_BODY_DIM1.replace("{ELEM4}", flat(e)) for e in bodies)).replace(
+            "{CERT}", _CERT_DIM1 if b["cert"] else "")
         views = "".join(f"    {a}_f = {a}.reshape({a}.size)\n" for a in live)
         views += "".join(f"    {a}_t = np.empty(tile)\n" for a in scratch)
     else:
@@ -493,8 +755,11 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem), 8)
         row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
-        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace(
-            "{BODIES}", "".join(_BODY_DIM.replace("{ELEM8}", row(e)) for e in bodies))
+        glob = b["is_clipped"] and b["o2"]
+        loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace("{PRE}", _PRE_GLOBAL if glob else "").replace(
+            "{POST}", _POST_GLOBAL if glob else "").replace(
+            "{BODIES}", "".join(_BODY_DIM.replace("{ELEM8}", row(e)) for e in bodies)).replace(
+            "{CERT}", _CERT_DIM if b["cert"] else "")
         views = "".join(f"    {a}_r = np.empty(dim)\n" for a in scratch)
     src = _STEPS_SRC.replace("{LOOP}", _indent(loop, 12)).replace("    {VIEWS}\n", views)
     # the flags become the literals True/False: Python's compiler drops the dead branches, so
@@ -530,16 +795,6 @@ def _min_recurrence(run_min, vals):
             a = run_min[i]
             b = vals[k, i]
             run_min[i] = a if (a != a or a <= b) else b
-    return 0
-
-
-@_jit
-def _spread_recurrence(spread, ss, AW, OMA):
-    # spread += a * ss_k; spread *= 1 - a
-    n, rows = ss.shape
-    for k in range(n):
-        for i in range(rows):
-            spread[i] = (spread[i] + AW[k] * ss[k, i]) * OMA[k]
     return 0
 
 
@@ -591,7 +846,7 @@ def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP, after) -> None
     list(pool.map(piece, bounds[:-1], bounds[1:]))
 
 
-def _after(GX, X, DIFF, AW, OMA, book, sl, running, keep_x, cert, problem, consts, output, r0, r1) -> None:
+def _after(GX, X, book, sl, running, keep_x, problem, consts, r0, r1) -> None:
     """The reductions over coordinates of rows r0 .. r1−1 of block ``sl`` after a chunk (NumPy's:
     their summation order is NumPy's; a row's sum does not depend on the rows around it)."""
     rows = slice(sl.start + r0, sl.start + r1)
@@ -605,9 +860,6 @@ def _after(GX, X, DIFF, AW, OMA, book, sl, running, keep_x, cert, problem, const
                 b = min(n, a + step)
                 vals = problem.value(X[a:b, r0:r1].reshape((b - a) * w, dim)).reshape(b - a, w)
                 _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
-    if cert:
-        D = DIFF[:, r0:r1]
-        _spread_recurrence(output.spread[rows], np.einsum("kij,kij->ki", D, D), AW, OMA)
 
 
 def _fixed(optimizer, state, code):
@@ -625,10 +877,8 @@ def _fixed(optimizer, state, code):
         FP = np.array([w1, 1.0 - w1, o.beta2, 1.0 - o.beta2, o.eps if o.eps > 0.0 else TINY])
         return state.m, state.v, dummy, FP, O1 * o.clip | O4 * (w1 < 0.5)
     if code == CLIPPED:
-        w = 1.0 - o.beta
-        beta2 = o.beta * o.beta
-        FP = np.array([w, 1.0 - w, beta2, 1.0 - beta2, o.clip_radius])
-        return state.m, state.v, state.y, FP, O4 * (w < 0.5)
+        FP = np.array([o.beta, 0.0, o.beta * o.beta, 0.0, o.clip_radius])
+        return state.m, state.v, state.y, FP, O1 * (o.scaling == "exponential") | O2 * (o.clip == "global")
     w = 1.0 - o.momentum
     FP = np.array([o.momentum, 1.0 - o.dampening, w, 1.0 - w])
     flags = (O1 * (o.momentum != 0.0) | O2 * o.nesterov | O3 * (o.form == "ema") | O4 * (w < 0.5)
@@ -654,7 +904,7 @@ def _scalars(optimizer, code, t0: int, n: int) -> np.ndarray:
                 SC[k, 1], SC[k, 2] = -lr, c
     elif code == CLIPPED:
         for k in range(n):
-            SC[k, 0] = -o.lr(t0 + k)
+            SC[k, 0] = -(o.lr(t0 + k) * o.clip_radius)
     else:
         for k in range(n):
             SC[k, 0] = -o.lr(t0 + k)
@@ -704,10 +954,12 @@ def run(task: _engine.Task):
     width = max(sl.stop - sl.start for sl in slices)
     GXf = _flat(prefetch.k, width, dim, task.running)
     Xf = _flat(prefetch.k, width, dim, keep_x)
-    DIFFf = _flat(prefetch.k, width, dim, cert)
     dummy2, dummy3 = np.zeros((1, 1)), np.zeros((1, 1, 1))
     mean = output.mean if output is not None else None
     gbar = output.gbar if cert else None
+    Z = state.z if code == CLIPPED else None
+    # the certificate's per-replicate accumulators, as the kernel's CS rows: the spread, then the time sums
+    cert_rows = [output.spread] + [output.sums[key] for key in output.SUMS] if cert else []
     tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
     flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
                 | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
@@ -730,17 +982,21 @@ def run(task: _engine.Task):
                 SC = _scalars(optimizer, code, t, n)
                 ec0 = np.array([problem.gradient_at(t + k) for k in range(n)]) if online else np.full(n, gc0)
                 AW = np.array([optimizer.output_weight(t + k) for k in range(n)]) if out_kind else np.zeros(1)
-                OMA = np.array([1.0 - a for a in AW])
                 for sl, (R, S) in zip(slices, blocks):
                     w = sl.stop - sl.start
-                    GX, X, DIFF = (_view(f, n, w, dim, dummy3) for f in (GXf, Xf, DIFFf))
+                    GX, X = (_view(f, n, w, dim, dummy3) for f in (GXf, Xf))
+                    CS = np.stack([a[sl] for a in cert_rows]) if cert else dummy2
                     args = (code, gcode, rkind, flags, t, n, state.x[sl], rows_of(A0, sl), rows_of(A1, sl),
-                            rows_of(A2, sl), FP, SC, R[k0:k0 + n] if R is not None else dummy3,
+                            rows_of(A2, sl), rows_of(Z, sl), FP, SC, R[k0:k0 + n] if R is not None else dummy3,
                             S[k0:k0 + n] if S is not None else dummy3, P, gc0, gc1, ec0, s, lo, hi, GX, X,
-                            rows_of(mean, sl), rows_of(gbar, sl), DIFF, AW, book.alive[sl],
+                            rows_of(mean, sl), rows_of(gbar, sl), CS, AW, book.alive[sl],
                             book.diverged_step[sl], tile)
                     _rows_in_threads(pool, task.threads, args, w, TP, partial(
-                        _after, GX, X, DIFF, AW, OMA, book, sl, task.running, keep_x, cert, problem, consts, output))
+                        _after, GX, X, book, sl, task.running, keep_x, problem, consts))
+                    for a, c in zip(cert_rows, CS):
+                        a[sl] = c
+                    if S is not None:                   # the optimizer keeps its last draw
+                        state.alpha[sl] = S[k0 + n - 1]
                 state.t += n
                 t += n
                 k0 += n

@@ -86,9 +86,9 @@ WORKLOADS = {w.key: w for w in [
              {"name": "cosine_well", "dim": 10, "noise": {"kind": "gaussian", "sigma": 1.0}},
              {"name": "amsgrad", "lr": {"schedule": "inv_sqrt", "lr": 0.05}},
              steps=1_000_000, replicates=64, running=True, certificate=None, quick_steps=5000),
-    Workload("W4", "O2NC: clipped Adam with model EMA and its (λ,ε) certificate",
+    Workload("W4", "O2NC: clipped Adam with model EMA (Ahn & Cutkosky's Algorithm 1) and its (λ,ε) certificate",
              {"name": "nonsmooth_well", "dim": 100, "noise": {"kind": "gaussian", "sigma": 1.0}},
-             {"name": "clipped_adam_ema", "lr": 0.01, "beta": 0.99, "clip_radius": 0.01},
+             {"name": "clipped_adam_ema", "beta": 0.99, "clip_radius": 0.01},
              steps=20_000, replicates=256, running=False, certificate=True, quick_steps=500),
 ]}
 
@@ -297,32 +297,38 @@ def run_jax(w: Workload, steps: int, grid: np.ndarray, *, warm_steps: int = 3) -
             x = c[point]
             gx = grad(x)
             return jnp.sum(gx * gx, axis=1), value(x)
-    else:  # clipped_adam_ema with the certificate
-        lr, beta, D = opt.lr.lr, opt.beta, opt.clip_radius
+    else:  # clipped_adam_ema (Algorithm 1: Exp(1) scaling) with the certificate and its time sums
+        scale, beta, D = -(opt.lr.lr * opt.clip_radius), opt.beta, opt.clip_radius
+        tiny = float(np.finfo(np.float64).tiny)
+
+        def norm(u):
+            return jnp.sqrt(jnp.sum(u * u, axis=1))
 
         def body(i, carry):
-            x, m, v, ybar, gbar, spread, key, t = carry
+            x, m, v, xbar, gbar, spread, sums, key, t = carry
             t = t + 1.0
             key, k1, k2 = jax.random.split(key, 3)
-            delta = jnp.clip(-lr * m / jnp.maximum(jnp.sqrt(v), 1e-300), -D, D)
-            y = x + jax.random.uniform(k1, (reps, 1), dtype=f64) * delta
-            gy = grad(y)
-            g = gy + sigma * jax.random.normal(k2, y.shape, dtype=f64)
-            m = beta * m + (1 - beta) * g
-            v = beta ** 2 * v + (1 - beta ** 2) * g * g
-            a = (1 - beta) / (1 - beta ** t)
-            diff = y - ybar
+            z = jnp.clip(scale * m / jnp.maximum(jnp.sqrt(v), tiny), -D, D)
+            x = x + jax.random.exponential(k1, (reps, 1), dtype=f64) * z     # x_t = x_{t-1} + α z
+            gx = grad(x)                                                      # the gradient at x_t
+            g = gx + sigma * jax.random.normal(k2, x.shape, dtype=f64)
+            m = beta * m + g
+            v = beta * beta * v + g * g
+            a = (1 - beta) / (1 - beta ** t)                                  # EMA of the iterates
+            diff = x - xbar
             spread = (1 - a) * (spread + a * jnp.sum(diff * diff, axis=1))
-            gbar = gbar + a * (gy - gbar)
-            return x + delta, m, v, ybar + a * diff, gbar, spread, key, t
+            gbar = gbar + a * (gx - gbar)
+            xbar = xbar + a * diff
+            sums = sums + jnp.stack([norm(gbar), jnp.sum(jnp.abs(gbar), axis=1), spread, norm(grad(xbar))])
+            return x, m, v, xbar, gbar, spread, sums, key, t
 
         z = jnp.zeros((reps, d))
-        carry = (x0, z, z, x0, grad(x0), jnp.zeros(reps), key0, jnp.zeros((), f64))
+        carry = (x0, z, z, x0, grad(x0), jnp.zeros(reps), jnp.zeros((4, reps)), key0, jnp.zeros((), f64))
         point = 3
 
         def metrics(c):
             gb = grad(c[point])
-            return jnp.sum(gb * gb, axis=1), jnp.sqrt(jnp.sum(c[4] * c[4], axis=1)), c[5]
+            return jnp.sum(gb * gb, axis=1), norm(c[4]), jnp.sum(jnp.abs(c[4]), axis=1), c[5], c[6] / c[8]
 
     advance = jax.jit(lambda c, n: jax.lax.fori_loop(0, n, body, c))
     measure = jax.jit(metrics)
@@ -444,34 +450,39 @@ def run_torch(w: Workload, steps: int, grid: np.ndarray, *, threads: int | None 
                     v.mul_(b2).addcmul_(g, g, value=1 - b2)
                 if t in checkpoints:
                     sink.append((x[:, 0].numpy().copy(),))
-        else:  # clipped_adam_ema with the certificate
-            lr, beta, D = opt.lr.lr, opt.beta, opt.clip_radius
+        else:  # clipped_adam_ema (Algorithm 1: Exp(1) scaling) with the certificate and its time sums
+            scale, beta, D = -(opt.lr.lr * opt.clip_radius), opt.beta, opt.clip_radius
+            tiny = float(np.finfo(np.float64).tiny)
             x = x0.clone()
             m, v = torch.zeros_like(x), torch.zeros_like(x)
-            ybar, gbar = x.clone(), grad(x, torch.empty_like(x)).clone()
+            xbar, gbar = x.clone(), grad(x, torch.empty_like(x)).clone()
             spread = torch.zeros(reps, dtype=f64)
-            delta, y, diff, gy = (torch.empty_like(x) for _ in range(4))
-            su = torch.empty(reps, 1, dtype=f64)
+            sums = torch.zeros(4, reps, dtype=f64)
+            z, diff, gx, gm = (torch.empty_like(x) for _ in range(4))
+            alpha = torch.empty(reps, 1, dtype=f64)
             for t in range(1, steps + 1):
-                torch.sqrt(v, out=delta).clamp_(min=1e-300)
-                torch.div(m, delta, out=delta).mul_(-lr).clamp_(-D, D)
-                torch.rand(reps, 1, generator=gen, out=su)
-                torch.addcmul(x, su, delta, out=y)
-                grad(y, gy)
+                torch.sqrt(v, out=z).clamp_(min=tiny)
+                torch.div(m, z, out=z).mul_(scale).clamp_(-D, D)
+                alpha.exponential_(generator=gen)
+                x.addcmul_(alpha, z)                          # x_t = x_{t-1} + α z
+                grad(x, gx)                                   # the gradient at x_t
                 torch.randn(reps, d, generator=gen, out=nbuf)
-                nbuf.mul_(sigma).add_(gy)
-                m.lerp_(nbuf, 1 - beta)
-                v.mul_(beta * beta).addcmul_(nbuf, nbuf, value=1 - beta * beta)
-                x.add_(delta)
-                a = (1 - beta) / (1 - beta ** t)
-                torch.sub(y, ybar, out=diff)
+                nbuf.mul_(sigma).add_(gx)
+                m.mul_(beta).add_(nbuf)
+                v.mul_(beta * beta).addcmul_(nbuf, nbuf)
+                a = (1 - beta) / (1 - beta ** t)              # EMA of the iterates
+                torch.sub(x, xbar, out=diff)
                 spread.add_((diff * diff).sum(1), alpha=a).mul_(1 - a)
-                gbar.lerp_(gy, a)
-                ybar.add_(diff, alpha=a)
+                gbar.lerp_(gx, a)
+                xbar.add_(diff, alpha=a)
+                grad(xbar, gm)
+                sums[0].add_(torch.linalg.vector_norm(gbar, dim=1))
+                sums[1].add_(gbar.abs().sum(1))
+                sums[2].add_(spread)
+                sums[3].add_(torch.linalg.vector_norm(gm, dim=1))
                 if t in checkpoints:
-                    gb = grad(ybar, torch.empty_like(x))
-                    sink.append(((gb * gb).sum(1).numpy().copy(), gbar.norm(dim=1).numpy().copy(),
-                                 spread.numpy().copy()))
+                    sink.append(((gm * gm).sum(1).numpy().copy(), gbar.norm(dim=1).numpy().copy(),
+                                 gbar.abs().sum(1).numpy().copy(), spread.numpy().copy(), (sums / t).numpy().copy()))
     return time.perf_counter() - start
 
 

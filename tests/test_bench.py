@@ -72,11 +72,23 @@ def test_missing_competitors_are_reported(monkeypatch):
     assert [r.implementation.split(" ")[0] for r in rep.rows][:2] == ["ratecheck", "noise"]
 
 
+def test_w4_is_the_papers_algorithm():
+    """W4 runs Ahn & Cutkosky's Algorithm 1 (clipped_adam_ema's defaults: Exp(1) scaling, coordinate clip,
+    lr = 1) with its certificate, and the numba engine serves it."""
+    w = bench.WORKLOADS["W4"]
+    _, opt = w.build()
+    assert (opt.name, opt.scaling, opt.clip, opt.beta, opt.clip_radius) == ("clipped_adam_ema", "exponential",
+                                                                           "coordinate", 0.99, 0.01)
+    assert "lr" not in w.optimizer and opt.lr(1) == 1.0 and w.certificate
+    pytest.importorskip("numba")
+    assert bench._engine_for(w, "auto", 1)[0] == "numba"
+
+
 def test_noise_draws_count_every_random_number():
     w = bench.WORKLOADS["W4"]
     draws = dict(bench.noise_draws(w, 10))
     assert draws["standard_normal"] == [256 * 100 * 10]            # one block of 256 replicates
-    assert draws["standard_exponential"] == [256 * 10]              # the optimizer's Exp(1) scaling per replicate
+    assert draws["standard_exponential"] == [256 * 10]              # the optimizer's Exp(1) per replicate
     assert bench.noise_draws(bench.WORKLOADS["W2"], 10) == [("random", [256 * 10] * 16)]
 
 

@@ -107,9 +107,14 @@ def test_reference_and_numpy_engines_reproduce_the_recorded_bits(name):
 
 
 # a few kernel variants (each costs a compilation the first time): every optimizer kernel, every
-# kind of randomness, running metrics with min F − F*, the certificate, a box, scales, several blocks
+# kind of randomness, running metrics with min F − F*, the certificate with its time sums (clipped
+# Adam with Exp(1) and with uniform scaling, with the global clip, Adam + EMA, averaged SGD), a box,
+# scales, several blocks
 NUMBA_CASES = ["scaled/quad-gauss-percoord/adam", "cosine-student3/amsgrad", "multi/adopt-toy",
-               "reddi_online/adam"]
+               "nonsmooth-uniform/clipped_adam_ema", "multi/clipped_adam_ema",
+               "quad-gauss/clipped_adam_ema-clip_radius=0.02-scaling=uniform",
+               "quad-gauss/clipped_adam_ema-clip_radius=0.02-clip=global-ema_beta=0.9", "quad-gauss/adam_ema",
+               "quad-gauss/sgd-average=uniform", "reddi_online/adam"]
 
 
 @pytest.mark.parametrize("name", NUMBA_CASES)
@@ -185,5 +190,99 @@ def test_engine_choice_and_refusals():
     pytest.importorskip("numba")
     with pytest.raises(ValueError, match="no kernel for optimizer 'rmsprop'"):
         rc.simulate(p, O.make("rmsprop"), steps=3, replicates=2, seed=0, engine="numba")
-    with pytest.raises(ValueError, match="time averages"):
-        rc.simulate(p, O.make("clipped_adam_ema", clip="global"), steps=3, replicates=2, seed=0, engine="numba")
+    with pytest.raises(ValueError, match="no kernel for optimizer 'sgdm_random_scaling'"):
+        rc.simulate(p, O.make("sgdm_random_scaling"), steps=3, replicates=2, seed=0, engine="numba")
+    with pytest.raises(ValueError, match="not rowwise"):
+        rc.simulate(P.make("l1", dim=2, radius=1.0), O.make("clipped_adam_ema"), steps=3, replicates=2, seed=0,
+                    engine="numba")
+
+
+@pytest.mark.parametrize("clip", ["coordinate", "global"])
+@pytest.mark.parametrize("scaling", ["exponential", "uniform"])
+def test_numba_clipped_adam_ema_in_one_dimension(clip, scaling):
+    """dim 1 runs the kernel's flat loops over replicates, where the global clip's norms are |u| = sqrt(u²)."""
+    pytest.importorskip("numba")
+    p = P.make("nonsmooth_well", dim=1, noise={"kind": "gaussian", "sigma": 0.5}, scales=[2.0])
+    opt = O.make("clipped_adam_ema", lr=3.0, beta=0.9, clip_radius=0.05, clip=clip, scaling=scaling)
+    kw = dict(steps=150, replicates=21, seed=2, block_size=8)
+    fast = rc.simulate(p, opt, engine="numba", **kw)
+    assert digest(fast) == digest(rc.simulate(p, opt, engine="numpy", **kw))
+
+
+def test_the_default_clipped_adam_ema_runs_on_the_numba_engine(monkeypatch):
+    """Ahn & Cutkosky's algorithm (the default: Exp(1) scaling, coordinate clip) with its certificate and
+    time sums: engine="auto" picks the kernel once the work is large enough, and it gives the NumPy bits."""
+    pytest.importorskip("numba")
+    sim = importlib.import_module("ratecheck.simulate")
+    p = P.make("nonsmooth_well", dim=8, noise={"kind": "gaussian", "sigma": 1.0})
+    opt = O.make("clipped_adam_ema")
+    assert opt.scaling == "exponential" and opt.clip == "coordinate"
+    kw = dict(steps=120, replicates=12, seed=5, block_size=8)
+    big = 10 * sim.NUMBA_MIN_WORK
+    assert sim._choose_engine("auto", p, opt, work=big, running=True, certificate=True) == "numba"
+    assert sim._choose_engine("auto", p, opt, work=big, running=False, certificate=True) == "numba"
+    monkeypatch.setattr(sim, "NUMBA_MIN_WORK", 0)
+    fast = rc.simulate(p, opt, engine="auto", **kw)
+    assert fast.provenance["engine"] == "numba"
+    assert "avg_cert_grad_norm" in fast.metrics and "avg_out_grad_norm" in fast.metrics
+    ref = rc.simulate(p, opt, engine="numpy", **kw)
+    assert digest(fast) == digest(ref)
+
+
+@pytest.mark.parametrize("dim", [1, 3, 100, 129, 300])
+def test_kernel_reductions_are_numpys(dim):
+    """The kernel's copies of sqnorm (einsum) and of abs().sum(axis=1) give NumPy's bits row by row."""
+    pytest.importorskip("numba")
+    from ratecheck import _kernels
+    rng = np.random.default_rng(dim)
+    A = rng.standard_normal((50, dim)) * np.exp(4.0 * rng.standard_normal((50, dim)))
+    mine = _kernels._rows_sqsum_l1(A)
+    np.testing.assert_array_equal(mine[0], np.einsum("ij,ij->i", A, A))
+    np.testing.assert_array_equal(mine[1], np.abs(A).sum(axis=1))
+    B, C = rng.standard_normal((2, 50, dim))              # the kernel's fused pass over a replicate's rows
+    fused = _kernels._rows_cert(B, A, C)
+    for got, want in zip(fused, [np.einsum("ij,ij->i", B, B), mine[0], mine[1], np.einsum("ij,ij->i", C, C)]):
+        np.testing.assert_array_equal(got, want)
+    # a plain left-to-right sum rounds differently on some of these rows: the order is being checked
+    plain = np.array([sum(float(v) * float(v) for v in row) for row in A])
+    assert dim < 8 or not np.array_equal(plain, mine[0])
+    assert _kernels.reductions_agree(dim)
+
+
+def test_certificate_runs_go_to_numpy_when_the_reductions_disagree(monkeypatch):
+    pytest.importorskip("numba")
+    from ratecheck import _kernels
+    p = P.make("quadratic", dim=3, noise={"kind": "gaussian"})
+    monkeypatch.setitem(_kernels._AGREE, 3, False)
+    why = _kernels.unsupported(p, O.make("clipped_adam_ema"), running=False, certificate=True)
+    assert why and "reduces in another order" in why
+    assert _kernels.unsupported(p, O.make("clipped_adam_ema"), running=False, certificate=False) is None
+    assert _kernels.unsupported(p, O.make("adam"), running=False, certificate=True) is None
+
+
+@pytest.mark.parametrize("hp", [{"beta": 0.9, "clip_radius": 0.05},
+                                {"lr": 0.5, "beta": 0.9, "clip_radius": 0.05, "scaling": "uniform"},
+                                {"beta": 0.9, "clip_radius": 0.05, "clip": "global"}])
+def test_numba_segment_hands_back_numpys_state(hp):
+    """A segment's carry (optimizer state with z, alpha and y, output mean, certificate sums) is NumPy's,
+    so a snapshot written by either engine resumes on the other."""
+    pytest.importorskip("numba")
+    from ratecheck import _engine
+    p = P.make("cosine_well", dim=5, noise={"kind": "gaussian", "sigma": 0.5}, scales=[1.0, 2.0, 1.0, 0.5, 3.0])
+    opt = O.make("clipped_adam_ema", **hp)
+    noise_root, opt_root = np.random.SeedSequence(8).spawn(2)
+    noise_seqs, opt_seqs = noise_root.spawn(3), opt_root.spawn(3)
+    x0 = np.random.default_rng(0).normal(size=(10, 5))
+
+    def carry(engine):
+        return _engine.run_task(_engine.Task(problem=p, optimizer=opt, steps=60, grid=np.array([7, 30, 60]),
+                                             running=True, certificate=True, block_size=4, x0=x0,
+                                             noise_seqs=noise_seqs, opt_seqs=opt_seqs, engine=engine, stop=33))
+    a, b = carry("numpy"), carry("numba")
+    assert a.t == b.t == 33 and set(a.state) == set(b.state) and set(a.output) == set(b.output)
+    for mine, theirs in ((a.state, b.state), (a.output, b.output), (a.book["records"], b.book["records"])):
+        for key, value in mine.items():
+            if isinstance(value, np.ndarray):
+                if not key.startswith("_"):     # scratch buffers ("_den", "_tmp", ...) are not state
+                    np.testing.assert_array_equal(theirs[key].view(np.uint64), value.view(np.uint64), err_msg=key)
+    assert {"z", "alpha", "y", "m", "v"} <= set(a.state)
