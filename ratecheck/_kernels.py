@@ -56,6 +56,7 @@ TILE_BYTES = 256 * 1024
 RUNNING, KEEP_X, BOX, SCALED, SAME_EXACT, CERT, OUT_ITERATE, OUT_QUERY = (1 << b for b in range(8))
 O1, O2, O3, O4, O5 = (1 << b for b in range(8, 13))      # optimizer-specific, see _make_steps
 DIM1 = 1 << 13
+FAST_SIN = 1 << 14       # split kernels: sin by _sin_taylor where it applies (see sin_agrees)
 
 
 def _problem_code(problem):
@@ -184,6 +185,100 @@ def _grad(code, x, p0, p1, c0, c1, scaled, sj):
     if scaled:
         return _g(code, x * sj, p0, p1, c0, c1) * sj
     return _g(code, x, p0, p1, c0, c1)
+
+
+# ---- sin in the range where the C library computes it by a polynomial, vectorizable
+#: glibc's ``__sin`` (sysdeps/ieee754/dbl-64/s_sin.c) returns x for |x| < 2^-26 and, for
+#: 2^-26 ≤ |x| < 0.126, TAYLOR_SIN: x + ((P(x²)·x − 0.5·0)·x² + 0) with P the degree-4 polynomial of
+#: these coefficients (usncs.h). On x86-64 with FMA and AVX2 it runs the ``__sin_fma`` build, whose
+#: machine code (objdump of libm 2.36) evaluates it as five fused multiply-adds for P (Horner), then
+#: t = fma(x², fma(P, x, −0), 0) and x + t. :func:`_sin_taylor` does exactly those operations;
+#: :func:`sin_agrees` checks it against ``math.sin`` and ``np.sin`` at first use, and the kernels use it
+#: only where it agrees, calling the C library's ``sin`` for every other argument.
+SIN_S5, SIN_S4, SIN_S3 = -2.5022014848318398e-08, 2.755729806860771e-06, -0.00019841269834414642
+SIN_S2, SIN_S1 = 0.008333333333332329, -0.16666666666666666
+SIN_TAYLOR_MAX = 0.126
+SIN_TINY = 2.0 ** -26
+
+if numba is not None:
+    from llvmlite import ir as _ir
+    from numba.core import cgutils as _cgutils
+    from numba.core import types as _types
+
+    @numba.extending.intrinsic
+    def _fma(typingctx, a, b, c):
+        """a·b + c with one rounding (LLVM's llvm.fma.f64: the FMA instruction, or libm's fma)."""
+        sig = _types.float64(_types.float64, _types.float64, _types.float64)
+
+        def codegen(context, builder, signature, args):
+            fnty = _ir.FunctionType(_ir.DoubleType(), [_ir.DoubleType()] * 3)
+            return builder.call(_cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.f64"), args)
+        return sig, codegen
+else:  # pragma: no cover
+    def _fma(a, b, c):
+        return a * b + c
+
+
+@_inline
+def _sin_taylor(v):
+    """glibc's sin(v) for |v| < 0.126 (any value beyond: see :func:`_far`)."""
+    xx = v * v
+    p = _fma(_fma(_fma(_fma(SIN_S5, xx, SIN_S4), xx, SIN_S3), xx, SIN_S2), xx, SIN_S1)
+    r = v + _fma(xx, _fma(p, v, -0.0), 0.0)
+    return r if abs(v) >= SIN_TINY else v
+
+
+@_inline
+def _gf(code, z, p0, p1, c0, c1):
+    """``_g`` with ``_sin_taylor`` for sin: right where ``_far`` is False."""
+    if code == COS:
+        return _sin_taylor(z * c0) * c1 + z
+    if code == NONSMOOTH:
+        return _sin_taylor(z * c0) * c1 + _sign(z)
+    return _g(code, z, p0, p1, c0, c1)
+
+
+@_inline
+def _gradf(code, x, p0, p1, c0, c1, scaled, sj):
+    if scaled:
+        return _gf(code, x * sj, p0, p1, c0, c1) * sj
+    return _gf(code, x, p0, p1, c0, c1)
+
+
+@_inline
+def _far(x, c0, scaled, sj):
+    """Whether the argument of sin in ``_grad`` at x lies outside ``_sin_taylor``'s range (or is NaN)."""
+    z = x * sj if scaled else x
+    return not (abs(z * c0) < SIN_TAYLOR_MAX)
+
+
+@_jit
+def _sin_pair(a):
+    out = np.empty((2, a.size))
+    for j in range(a.size):
+        out[0, j] = _sin_taylor(a[j])
+        out[1, j] = math.sin(a[j])
+    return out
+
+
+_SIN: dict = {}
+
+
+def sin_agrees() -> bool:
+    """Whether :func:`_sin_taylor` gives the C library's and NumPy's sin, bit for bit, on 2·10⁶ arguments
+    below 0.126 in magnitude (magnitudes spread over 2^-40 .. 0.126, both signs, both boundaries)."""
+    if "ok" not in _SIN:
+        rng = np.random.default_rng(2026)
+        a = np.exp(rng.uniform(np.log(2.0 ** -40), np.log(SIN_TAYLOR_MAX), 2 * 10**6))
+        a[:1000] = np.nextafter(SIN_TAYLOR_MAX, 0.0) * (1.0 - rng.uniform(0.0, 1e-9, 1000))
+        a[1000:2000] = SIN_TINY * (1.0 + rng.uniform(-1e-9, 1e-9, 1000))
+        a[2000:2010] = [0.0, SIN_TINY, np.nextafter(SIN_TINY, 0.0), 1e-300, 5e-324, 0.1, 0.125, 0.0625, 1e-8, 1e-4]
+        a[::2] *= -1.0
+        a = a[np.abs(a) < SIN_TAYLOR_MAX]
+        mine, libm = _sin_pair(a)
+        _SIN["ok"] = bool(np.array_equal(mine.view(np.uint64), libm.view(np.uint64))
+                          and np.array_equal(mine.view(np.uint64), np.sin(a).view(np.uint64)))
+    return _SIN["ok"]
 
 
 @_jit
@@ -665,8 +760,9 @@ _BODY_DIM = """
 """
 
 
-def _bodies(b: dict) -> list[str]:
-    """The element code as the loops over coordinates (or replicates, dim 1) that run it.
+def _bodies(b: dict) -> list[tuple[str, str, str | None]]:
+    """The element code as the loops over coordinates (or replicates, dim 1) that run it: a list of
+    (code before the loop, element code, name of a flag that guards the loop or None).
 
     One loop, unless *split*: the gradient of ``cosine_well``/``nonsmooth_well`` calls the C
     library's ``sin`` (not vectorized: SVML rounds differently), which keeps the compiler from
@@ -674,22 +770,36 @@ def _bodies(b: dict) -> list[str]:
     run as three loops, the first and last vectorized, passing δ and ∇F(y) through Z and a scratch
     vector GE (with the certificate, a fourth loop takes ∇F at the new output point). Each number is
     computed by the same operations either way: the same bits.
+
+    With *fast_sin* (the platform's sin agrees with :func:`_sin_taylor`), each ``sin`` loop runs
+    vectorized with ``_sin_taylor`` and notes whether any argument was beyond its range (``far``);
+    then, only if one was, a second pass recomputes those elements with the C library's ``sin``.
     """
     query, grad, update, outgrad = re.split(r"^#@.*\n", _ELEM_SRC, flags=re.M)
     if not b["cert"]:
         outgrad = ""
     if not b["split"]:
-        return [query + grad + update + outgrad]
+        return [("", query + grad + update + outgrad, None)]
     use_ge = not (b["r_random"] or b["r_two_point"])
     reload = "xi = x[i, j]\n" + ("y = A2[i, j]\n" if b["is_clipped"] else "y = xi\n")
     out = []
+
+    def sin_loop(head: str, code: str, args: list) -> None:
+        if not (b["fast_sin"] and args):
+            out.append(("", head + code, None))
+            return
+        far = " | ".join(f"_far({a}, scaled, sj)" for a in args)
+        out.append(("far = False\n", head + code.replace("_grad(", "_gradf(") + f"far = far | {far}\n", None))
+        out.append(("", head + f"if {far}:\n" + _indent(code, 4) + "\n", "far"))
+
     if b["is_clipped"]:           # otherwise y = x: no query point to compute (δ is kept in Z)
-        out.append(query)
-    out.append(reload + grad + ("GE[i, j] = ge\n" if use_ge else ""))
-    out.append(reload + ("delta = Z[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
-               + ("ge = GE[i, j]\n" if use_ge else "ge = 0.0\n") + update)
+        out.append(("", query, None))
+    sin_args = (["xi, gc0"] if b["running"] else []) + (["y, ek"] if use_ge and not b["reuse_gx"] else [])
+    sin_loop(reload, grad + ("GE[i, j] = ge\n" if use_ge else ""), sin_args)
+    out.append(("", reload + ("delta = Z[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
+                + ("ge = GE[i, j]\n" if use_ge else "ge = 0.0\n") + update, None))
     if outgrad:                   # a fourth loop: sin at the output point
-        out.append(outgrad)
+        sin_loop("", outgrad, ["mean[i, j], gc0"])
     return out
 
 
@@ -714,7 +824,7 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     """
     f = {"running": RUNNING, "keep_x": KEEP_X, "box": BOX, "scaled": SCALED, "same_exact": SAME_EXACT,
          "cert": CERT, "out_iterate": OUT_ITERATE, "out_query": OUT_QUERY, "o1": O1, "o2": O2, "o3": O3,
-         "o4": O4, "o5": O5, "dim1": DIM1}
+         "o4": O4, "o5": O5, "dim1": DIM1, "fast_sin": FAST_SIN}
     b = {name: (FLAGS & bit) != 0 for name, bit in f.items()}
     b.update(is_adam=OKIND == ADAM, is_adopt=OKIND == ADOPT, is_clipped=OKIND == CLIPPED, is_sgd=OKIND == SGD,
              r_additive=RKIND == 1, r_random=RKIND == 2, r_two_point=RKIND == 3)
@@ -739,8 +849,11 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_t[ii]", elem), 4)
         tile_views = "\n".join(f"{a}_t = {a}_f[base + i0:base + i1]" if a in per_step else f"{a}_t = {a}_f[i0:i1]"
                                 for a in live)
+        def body1(pre, e, guard):
+            loop_ = _BODY_DIM1.replace("{ELEM4}", flat(e))
+            return pre + (f"if {guard}:\n" + _indent(loop_, 4) + "\n" if guard else loop_)
         loop = _LOOP_DIM1.replace("{VIEWS}", tile_views).replace(
-            "{BODIES}", "".join(_BODY_DIM1.replace("{ELEM4}", flat(e)) for e in bodies)).replace(
+            "{BODIES}", "".join(body1(*part) for part in bodies)).replace(
             "{CERT}", _CERT_DIM1 if b["cert"] else "")
         views = "".join(f"    {a}_f = {a}.reshape({a}.size)\n" for a in live)
         views += "".join(f"    {a}_t = np.empty(tile)\n" for a in scratch)
@@ -750,10 +863,13 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem), 8)
         row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
+        def body(pre, e, guard):
+            loop_ = _BODY_DIM.replace("{ELEM8}", row(e))
+            return _indent(pre, 4) + "\n" + (f"    if {guard}:\n" + _indent(loop_, 4) + "\n" if guard else loop_)
         glob = b["is_clipped"] and b["o2"]
         loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace("{PRE}", _PRE_GLOBAL if glob else "").replace(
             "{POST}", _POST_GLOBAL if glob else "").replace(
-            "{BODIES}", "".join(_BODY_DIM.replace("{ELEM8}", row(e)) for e in bodies)).replace(
+            "{BODIES}", "".join(body(*part) for part in bodies)).replace(
             "{CERT}", _CERT_DIM if b["cert"] else "")
         views = "".join(f"    {a}_r = np.empty(dim)\n" for a in scratch)
     src = _STEPS_SRC.replace("{LOOP}", _indent(loop, 12)).replace("    {VIEWS}\n", views)
@@ -958,7 +1074,7 @@ def run(task: _engine.Task):
     tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
     flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
                 | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
-                | DIM1 * (dim == 1))
+                | DIM1 * (dim == 1) | FAST_SIN * (gcode in (COS, NONSMOOTH) and sin_agrees()))
 
     def rows_of(a, sl):
         return dummy2 if a is None or a.shape[0] != rows else a[sl]
