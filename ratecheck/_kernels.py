@@ -228,35 +228,97 @@ def _sin_taylor(v):
     return r if abs(v) >= SIN_TINY else v
 
 
+#: do_sin of s_sin.c, for 0.126 ≤ |x| < 0.85546875 (below 0x3feb6000 in the high word): |x| split
+#: at the nearest multiple of 1/128 (through ``big``), a polynomial of the rest, and glibc's table
+#: ``__sincostab`` (sin, its correction, cos, its correction at k/128), combined with the FMAs of
+#: the ``__sin_fma`` build: s = x + fma(x·x², fma(sn5, x², sn3), dx), c = fma(x, dx, x²·Q(x²)),
+#: cor = fma(s, cs, fma(−c, sn, fma(s, ccs, ssn))), copysign(sn + cor, x), dx = −0 if x ≤ 0 else 0.
+#: The table is read from the process's libm (:func:`_libm_sincostab`; some of its corrections
+#: differ by an ulp from exactly rounded ones, so it cannot be recomputed).
+SIN_TABLE_MAX = 0.85546875
+SIN_SN5, SIN_SN3 = 0.008333332142857223, -0.16666666666666488
+SIN_CS6, SIN_CS4, SIN_CS2 = 0.001388888740079376, -0.04166666666666644, 0.5
+SIN_BIG = 52776558133248.0
+
+
 @_inline
-def _gf(code, z, p0, p1, c0, c1):
-    """``_g`` with ``_sin_taylor`` for sin: right where ``_far`` is False."""
+def _sin_table(v, T):
+    a = abs(v)
+    dx = -0.0 if v <= 0.0 else 0.0
+    ub = (SIN_BIG + a) - SIN_BIG
+    k = int(ub * 128.0) * 4
+    k = min(max(k, 0), T.size - 4)      # arguments outside the range (recomputed later) stay in the table
+    x = a - ub
+    xx = x * x
+    s = x + _fma(x * xx, _fma(SIN_SN5, xx, SIN_SN3), dx)
+    c = _fma(x, dx, xx * _fma(_fma(SIN_CS6, xx, SIN_CS4), xx, SIN_CS2))
+    cor = _fma(s, T[k + 2], _fma(-c, T[k], _fma(s, T[k + 3], T[k + 1])))
+    return math.copysign(T[k] + cor, v)
+
+
+@_inline
+def _sin_fast(v, T):
+    """glibc's sin(v) for |v| < 0.85546875 (any value beyond: see :func:`_far`)."""
+    t = _sin_taylor(v)
+    return t if abs(v) < SIN_TAYLOR_MAX else _sin_table(v, T)
+
+
+@_inline
+def _gf(code, z, p0, p1, c0, c1, T):
+    """``_g`` with ``_sin_fast`` for sin: right where ``_far`` is False."""
     if code == COS:
-        return _sin_taylor(z * c0) * c1 + z
+        return _sin_fast(z * c0, T) * c1 + z
     if code == NONSMOOTH:
-        return _sin_taylor(z * c0) * c1 + _sign(z)
+        return _sin_fast(z * c0, T) * c1 + _sign(z)
     return _g(code, z, p0, p1, c0, c1)
 
 
 @_inline
-def _gradf(code, x, p0, p1, c0, c1, scaled, sj):
+def _gradf(code, x, p0, p1, c0, c1, scaled, sj, T):
     if scaled:
-        return _gf(code, x * sj, p0, p1, c0, c1) * sj
-    return _gf(code, x, p0, p1, c0, c1)
+        return _gf(code, x * sj, p0, p1, c0, c1, T) * sj
+    return _gf(code, x, p0, p1, c0, c1, T)
 
 
 @_inline
 def _far(x, c0, scaled, sj):
-    """Whether the argument of sin in ``_grad`` at x lies outside ``_sin_taylor``'s range (or is NaN)."""
+    """Whether the argument of sin in ``_grad`` at x lies outside ``_sin_fast``'s range (or is NaN)."""
     z = x * sj if scaled else x
-    return not (abs(z * c0) < SIN_TAYLOR_MAX)
+    return not (abs(z * c0) < SIN_TABLE_MAX)
+
+
+def _libm_sincostab():
+    """glibc's ``__sincostab`` (440 numbers) from the libm this process has loaded, or None."""
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = {line.split()[-1] for line in fh if "/libm.so" in line or "/libm-" in line}
+        if len(paths) != 1:
+            return None
+        data = open(paths.pop(), "rb").read()
+    except (OSError, IndexError):  # pragma: no cover - not Linux
+        return None
+    head = np.array([0.0, 0.0, 1.0, 0.0]).tobytes()     # k = 0: sin 0, 0, cos 0, 0
+    pos = data.find(head)
+    while pos >= 0:
+        if pos % 8 == 0 and pos + 440 * 8 <= len(data):
+            T = np.frombuffer(data, dtype="<f8", count=440, offset=pos).astype(np.float64)
+            k = np.arange(110) / 128.0
+            if np.allclose(T[0::4], np.sin(k), rtol=1e-15, atol=0.0) and \
+                    np.allclose(T[2::4], np.cos(k), rtol=1e-15, atol=0.0) and np.all(np.abs(T[1::4]) < 1e-15):
+                return T
+        pos = data.find(head, pos + 1)
+    return None
+
+
+#: the table in the kernels' calls (zeros when not found: then sin_agrees() is False)
+_SIN_TABLE = np.zeros(440)
 
 
 @_jit
-def _sin_pair(a):
+def _sin_pair(a, T):
     out = np.empty((2, a.size))
     for j in range(a.size):
-        out[0, j] = _sin_taylor(a[j])
+        out[0, j] = _sin_fast(a[j], T)
         out[1, j] = math.sin(a[j])
     return out
 
@@ -265,17 +327,28 @@ _SIN: dict = {}
 
 
 def sin_agrees() -> bool:
-    """Whether :func:`_sin_taylor` gives the C library's and NumPy's sin, bit for bit, on 2·10⁶ arguments
-    below 0.126 in magnitude (magnitudes spread over 2^-40 .. 0.126, both signs, both boundaries)."""
+    """Whether :func:`_sin_fast` gives the C library's and NumPy's sin, bit for bit, on 3·10⁶ arguments
+    below 0.85546875 in magnitude (magnitudes spread over 2^-40 .. 0.126 and uniform over 0.126 ..
+    0.85546875, both signs, every boundary, the table's rounding points k/128 ± 1/256)."""
     if "ok" not in _SIN:
+        T = _libm_sincostab()
+        if T is None:
+            _SIN["ok"] = False
+            return False
+        _SIN_TABLE[:] = T
         rng = np.random.default_rng(2026)
-        a = np.exp(rng.uniform(np.log(2.0 ** -40), np.log(SIN_TAYLOR_MAX), 2 * 10**6))
+        a = np.concatenate([np.exp(rng.uniform(np.log(2.0 ** -40), np.log(SIN_TAYLOR_MAX), 2 * 10**6)),
+                            rng.uniform(SIN_TAYLOR_MAX, SIN_TABLE_MAX, 10**6),
+                            ((np.arange(16, 110) + 0.5) / 128.0 + rng.uniform(-1e-12, 1e-12, (1000, 94))).ravel()])
         a[:1000] = np.nextafter(SIN_TAYLOR_MAX, 0.0) * (1.0 - rng.uniform(0.0, 1e-9, 1000))
         a[1000:2000] = SIN_TINY * (1.0 + rng.uniform(-1e-9, 1e-9, 1000))
-        a[2000:2010] = [0.0, SIN_TINY, np.nextafter(SIN_TINY, 0.0), 1e-300, 5e-324, 0.1, 0.125, 0.0625, 1e-8, 1e-4]
+        a[2000:3000] = SIN_TAYLOR_MAX * (1.0 + rng.uniform(0.0, 1e-9, 1000))
+        a[3000:4000] = np.nextafter(SIN_TABLE_MAX, 0.0) * (1.0 - rng.uniform(0.0, 1e-9, 1000))
+        a[4000:4012] = [0.0, SIN_TINY, np.nextafter(SIN_TINY, 0.0), 1e-300, 5e-324, 0.1, 0.125, 0.0625, 1e-8,
+                        1e-4, SIN_TAYLOR_MAX, 0.5]
         a[::2] *= -1.0
-        a = a[np.abs(a) < SIN_TAYLOR_MAX]
-        mine, libm = _sin_pair(a)
+        a = a[np.abs(a) < SIN_TABLE_MAX]
+        mine, libm = _sin_pair(a, _SIN_TABLE)
         _SIN["ok"] = bool(np.array_equal(mine.view(np.uint64), libm.view(np.uint64))
                           and np.array_equal(mine.view(np.uint64), np.sin(a).view(np.uint64)))
     return _SIN["ok"]
@@ -467,22 +540,22 @@ def reductions_agree(dim: int) -> bool:
 
 
 def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi,
-           GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):  # pragma: no cover - see _overload_steps
+           GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):  # pragma: no cover - see _overload_steps
     raise NotImplementedError("compiled only, through _chunk")
 
 
 @_jit
 def _chunk(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
-           lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
+           lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):
     # the codes and flags become compile-time constants: each combination is compiled (and cached)
     # once, with its dead branches removed, which makes it about ten times faster
     return _steps(literally(okind), literally(gcode), literally(rkind), literally(flags), t0, n, x, A0, A1,
                   A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep,
-                  tile, r0, r1, TP)
+                  tile, r0, r1, TP, ST)
 
 
 def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
-                    lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
+                    lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):
     from numba.core import types
     if not all(isinstance(a, types.IntegerLiteral) for a in (okind, gcode, rkind, flags)):
         return None
@@ -650,7 +723,7 @@ if cert:
 
 _STEPS_SRC = """
 def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
-         lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
+         lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):
     rows, dim = x.shape
     # scalars in locals: stores to the state arrays then cannot alias them, which lets the
     # compiler keep them in registers and vectorize the loops
@@ -789,7 +862,8 @@ def _bodies(b: dict) -> list[tuple[str, str, str | None]]:
             out.append(("", head + code, None))
             return
         far = " | ".join(f"_far({a}, scaled, sj)" for a in args)
-        out.append(("far = False\n", head + code.replace("_grad(", "_gradf(") + f"far = far | {far}\n", None))
+        fast = re.sub(r"_grad\((.*?)\)\n", r"_gradf(\1, ST)\n", code)
+        out.append(("far = False\n", head + fast + f"far = far | {far}\n", None))
         out.append(("", head + f"if {far}:\n" + _indent(code, 4) + "\n", "far"))
 
     if b["is_clipped"]:           # otherwise y = x: no query point to compute (δ is kept in Z)
@@ -945,14 +1019,14 @@ def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP, after) -> None
     threads of ``pool``."""
     key = args[:4]
     if pool is None or key not in _ENTRY or w < 2 * MIN_THREAD_ROWS:   # the first call compiles
-        _call_chunk(*args, 0, w, TP)
+        _call_chunk(*args, 0, w, TP, _SIN_TABLE)
         after(0, w)
         return
     n = min(threads * PIECES_PER_THREAD, w // MIN_THREAD_ROWS)
     bounds = [round(i * w / n) for i in range(n + 1)]
 
     def piece(r0, r1):
-        _ENTRY[key](*args, r0, r1, TP)
+        _ENTRY[key](*args, r0, r1, TP, _SIN_TABLE)
         after(r0, r1)
     list(pool.map(piece, bounds[:-1], bounds[1:]))
 
