@@ -6,7 +6,8 @@ rows: ``Task.threads``): for each replicate, for each step, for each coordinate,
 floating-point operations that the NumPy code does, element by element and in the same order
 (IEEE arithmetic and ``sqrt`` are correctly rounded, so the same operations on the same inputs
 give the same bits; ``math.sin`` is the C library's, as NumPy's is on the platforms tested by
-``tests/test_fast_paths.py``). The random numbers are those of the NumPy engine (drawn ahead,
+``tests/test_fast_paths.py``; for |x| < 0.85546875 the kernels of ``cosine_well`` and
+``nonsmooth_well`` evaluate glibc's own sin algorithm, vectorized, when :func:`sin_agrees`). The random numbers are those of the NumPy engine (drawn ahead,
 per block, in a background thread), the step sizes and bias corrections come from the
 optimizers' own ``_step_scalars``/``output_weight``, computed in Python. The reductions over
 coordinates of the running metrics (‖∇F‖² at the iterate) are left to NumPy, computed after the
@@ -56,6 +57,7 @@ TILE_BYTES = 256 * 1024
 RUNNING, KEEP_X, BOX, SCALED, SAME_EXACT, CERT, OUT_ITERATE, OUT_QUERY = (1 << b for b in range(8))
 O1, O2, O3, O4, O5 = (1 << b for b in range(8, 13))      # optimizer-specific, see _make_steps
 DIM1 = 1 << 13
+FAST_SIN = 1 << 14       # split kernels: sin by _sin_taylor where it applies (see sin_agrees)
 
 
 def _problem_code(problem):
@@ -189,6 +191,193 @@ def _grad(code, x, p0, p1, c0, c1, scaled, sj):
     if scaled:
         return _g(code, x * sj, p0, p1, c0, c1) * sj
     return _g(code, x, p0, p1, c0, c1)
+
+
+# ---- sin in the range where the C library computes it by a polynomial, vectorizable
+#: glibc's ``__sin`` (sysdeps/ieee754/dbl-64/s_sin.c) returns x for |x| < 2^-26 and, for
+#: 2^-26 ≤ |x| < 0.126, TAYLOR_SIN: x + ((P(x²)·x − 0.5·0)·x² + 0) with P the degree-4 polynomial of
+#: these coefficients (usncs.h). On x86-64 with FMA and AVX2 it runs the ``__sin_fma`` build, whose
+#: machine code (objdump of libm 2.36) evaluates it as five fused multiply-adds for P (Horner), then
+#: t = fma(x², fma(P, x, −0), 0) and x + t. :func:`_sin_taylor` does exactly those operations;
+#: :func:`sin_agrees` checks it against ``math.sin`` and ``np.sin`` at first use, and the kernels use it
+#: only where it agrees, calling the C library's ``sin`` for every other argument.
+SIN_S5, SIN_S4, SIN_S3 = -2.5022014848318398e-08, 2.755729806860771e-06, -0.00019841269834414642
+SIN_S2, SIN_S1 = 0.008333333333332329, -0.16666666666666666
+SIN_TAYLOR_MAX = 0.126
+SIN_TINY = 2.0 ** -26
+
+if numba is not None:
+    from llvmlite import ir as _ir
+    from numba.core import cgutils as _cgutils
+    from numba.core import types as _types
+
+    @numba.extending.intrinsic
+    def _fma(typingctx, a, b, c):
+        """a·b + c with one rounding (LLVM's llvm.fma.f64: the FMA instruction, or libm's fma)."""
+        sig = _types.float64(_types.float64, _types.float64, _types.float64)
+
+        def codegen(context, builder, signature, args):
+            fnty = _ir.FunctionType(_ir.DoubleType(), [_ir.DoubleType()] * 3)
+            return builder.call(_cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.f64"), args)
+        return sig, codegen
+else:  # pragma: no cover
+    def _fma(a, b, c):
+        return a * b + c
+
+
+@_inline
+def _sin_taylor(v):
+    """glibc's sin(v) for |v| < 0.126 (any value beyond: see :func:`_far`)."""
+    xx = v * v
+    p = _fma(_fma(_fma(_fma(SIN_S5, xx, SIN_S4), xx, SIN_S3), xx, SIN_S2), xx, SIN_S1)
+    r = v + _fma(xx, _fma(p, v, -0.0), 0.0)
+    return r if abs(v) >= SIN_TINY else v
+
+
+#: do_sin of s_sin.c, for 0.126 ≤ |x| < 0.85546875 (below 0x3feb6000 in the high word): |x| split
+#: at the nearest multiple of 1/128 (through ``big``), a polynomial of the rest, and glibc's table
+#: ``__sincostab`` (sin, its correction, cos, its correction at k/128), combined with the FMAs of
+#: the ``__sin_fma`` build: s = x + fma(x·x², fma(sn5, x², sn3), dx), c = fma(x, dx, x²·Q(x²)),
+#: cor = fma(s, cs, fma(−c, sn, fma(s, ccs, ssn))), copysign(sn + cor, x), dx = −0 if x ≤ 0 else 0.
+#: The table is read from the process's libm (:func:`_libm_sincostab`; some of its corrections
+#: differ by an ulp from exactly rounded ones, so it cannot be recomputed).
+SIN_TABLE_MAX = 0.85546875
+SIN_SN5, SIN_SN3 = 0.008333332142857223, -0.16666666666666488
+SIN_CS6, SIN_CS4, SIN_CS2 = 0.001388888740079376, -0.04166666666666644, 0.5
+SIN_BIG = 52776558133248.0
+
+
+@_inline
+def _sin_table(v, T):
+    a = abs(v)
+    dx = -0.0 if v <= 0.0 else 0.0
+    ub = (SIN_BIG + a) - SIN_BIG
+    k = int(ub * 128.0) * 4
+    k = min(max(k, 0), T.size - 4)      # arguments outside the range (recomputed later) stay in the table
+    x = a - ub
+    xx = x * x
+    s = x + _fma(x * xx, _fma(SIN_SN5, xx, SIN_SN3), dx)
+    c = _fma(x, dx, xx * _fma(_fma(SIN_CS6, xx, SIN_CS4), xx, SIN_CS2))
+    cor = _fma(s, T[k + 2], _fma(-c, T[k], _fma(s, T[k + 3], T[k + 1])))
+    return math.copysign(T[k] + cor, v)
+
+
+@_inline
+def _sin_any(v, T):
+    """glibc's sin(v): the polynomial, the table, or (|v| ≥ 0.85546875, NaN) the C library's sin."""
+    if abs(v) < SIN_TAYLOR_MAX:
+        return _sin_taylor(v)
+    if abs(v) < SIN_TABLE_MAX:
+        return _sin_table(v, T)
+    return math.sin(v)
+
+
+@_inline
+def _gt(code, z, p0, p1, c0, c1):
+    """``_g`` with ``_sin_taylor`` for sin (vectorizes): right where ``_far`` is False."""
+    if code == COS:
+        return _sin_taylor(z * c0) * c1 + z
+    if code == NONSMOOTH:
+        return _sin_taylor(z * c0) * c1 + _sign(z)
+    return _g(code, z, p0, p1, c0, c1)
+
+
+@_inline
+def _gradt(code, x, p0, p1, c0, c1, scaled, sj):
+    if scaled:
+        return _gt(code, x * sj, p0, p1, c0, c1) * sj
+    return _gt(code, x, p0, p1, c0, c1)
+
+
+@_inline
+def _gf(code, z, p0, p1, c0, c1, T):
+    """``_g`` with ``_sin_any`` for sin: right everywhere (the second pass over far arguments)."""
+    if code == COS:
+        return _sin_any(z * c0, T) * c1 + z
+    if code == NONSMOOTH:
+        return _sin_any(z * c0, T) * c1 + _sign(z)
+    return _g(code, z, p0, p1, c0, c1)
+
+
+@_inline
+def _gradf(code, x, p0, p1, c0, c1, scaled, sj, T):
+    if scaled:
+        return _gf(code, x * sj, p0, p1, c0, c1, T) * sj
+    return _gf(code, x, p0, p1, c0, c1, T)
+
+
+@_inline
+def _far(x, c0, scaled, sj):
+    """Whether the argument of sin in ``_grad`` at x lies outside ``_sin_taylor``'s range (or is NaN)."""
+    z = x * sj if scaled else x
+    return not (abs(z * c0) < SIN_TAYLOR_MAX)
+
+
+def _libm_sincostab():
+    """glibc's ``__sincostab`` (440 numbers) from the libm this process has loaded, or None."""
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = {line.split()[-1] for line in fh if "/libm.so" in line or "/libm-" in line}
+        if len(paths) != 1:
+            return None
+        with open(paths.pop(), "rb") as fh:
+            data = fh.read()
+    except (OSError, IndexError):  # pragma: no cover - not Linux
+        return None
+    head = np.array([0.0, 0.0, 1.0, 0.0]).tobytes()     # k = 0: sin 0, 0, cos 0, 0
+    pos = data.find(head)
+    while pos >= 0:
+        if pos % 8 == 0 and pos + 440 * 8 <= len(data):
+            T = np.frombuffer(data, dtype="<f8", count=440, offset=pos).astype(np.float64)
+            k = np.arange(110) / 128.0
+            if np.allclose(T[0::4], np.sin(k), rtol=1e-15, atol=0.0) and \
+                    np.allclose(T[2::4], np.cos(k), rtol=1e-15, atol=0.0) and np.all(np.abs(T[1::4]) < 1e-15):
+                return T
+        pos = data.find(head, pos + 1)
+    return None
+
+
+#: the table in the kernels' calls (zeros when not found: then sin_agrees() is False)
+_SIN_TABLE = np.zeros(440)
+
+
+@_jit
+def _sin_pair(a, T):
+    out = np.empty((2, a.size))
+    for j in range(a.size):
+        out[0, j] = _sin_any(a[j], T)
+        out[1, j] = math.sin(a[j])
+    return out
+
+
+_SIN: dict = {}
+
+
+def sin_agrees() -> bool:
+    """Whether :func:`_sin_any` gives the C library's and NumPy's sin, bit for bit, on 3·10⁶ arguments
+    below 0.85546875 in magnitude (magnitudes spread over 2^-40 .. 0.126 and uniform over 0.126 ..
+    0.85546875, both signs, every boundary, the table's rounding points k/128 ± 1/256)."""
+    if "ok" not in _SIN:
+        T = _libm_sincostab()
+        if T is None:
+            _SIN["ok"] = False
+            return False
+        _SIN_TABLE[:] = T
+        rng = np.random.default_rng(2026)
+        a = np.concatenate([np.exp(rng.uniform(np.log(2.0 ** -40), np.log(SIN_TAYLOR_MAX), 2 * 10**6)),
+                            rng.uniform(SIN_TAYLOR_MAX, SIN_TABLE_MAX, 10**6), rng.uniform(0.8, 5.0, 10**4),
+                            ((np.arange(16, 110) + 0.5) / 128.0 + rng.uniform(-1e-12, 1e-12, (1000, 94))).ravel()])
+        a[:1000] = np.nextafter(SIN_TAYLOR_MAX, 0.0) * (1.0 - rng.uniform(0.0, 1e-9, 1000))
+        a[1000:2000] = SIN_TINY * (1.0 + rng.uniform(-1e-9, 1e-9, 1000))
+        a[2000:3000] = SIN_TAYLOR_MAX * (1.0 + rng.uniform(0.0, 1e-9, 1000))
+        a[3000:4000] = np.nextafter(SIN_TABLE_MAX, 0.0) * (1.0 - rng.uniform(0.0, 1e-9, 1000))
+        a[4000:4012] = [0.0, SIN_TINY, np.nextafter(SIN_TINY, 0.0), 1e-300, 5e-324, 0.1, 0.125, 0.0625, 1e-8,
+                        1e-4, SIN_TAYLOR_MAX, 0.5]
+        a[::2] *= -1.0
+        mine, libm = _sin_pair(a, _SIN_TABLE)
+        _SIN["ok"] = bool(np.array_equal(mine.view(np.uint64), libm.view(np.uint64))
+                          and np.array_equal(mine.view(np.uint64), np.sin(a).view(np.uint64)))
+    return _SIN["ok"]
 
 
 @_jit
@@ -377,22 +566,22 @@ def reductions_agree(dim: int) -> bool:
 
 
 def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi,
-           GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):  # pragma: no cover - see _overload_steps
+           GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):  # pragma: no cover - see _overload_steps
     raise NotImplementedError("compiled only, through _chunk")
 
 
 @_jit
 def _chunk(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
-           lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
+           lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):
     # the codes and flags become compile-time constants: each combination is compiled (and cached)
     # once, with its dead branches removed, which makes it about ten times faster
     return _steps(literally(okind), literally(gcode), literally(rkind), literally(flags), t0, n, x, A0, A1,
                   A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep,
-                  tile, r0, r1, TP)
+                  tile, r0, r1, TP, ST)
 
 
 def _overload_steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
-                    lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
+                    lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):
     from numba.core import types
     if not all(isinstance(a, types.IntegerLiteral) for a in (okind, gcode, rkind, flags)):
         return None
@@ -560,7 +749,7 @@ if cert:
 
 _STEPS_SRC = """
 def impl(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s,
-         lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP):
+         lo, hi, GX, X, mean, gbar, CS, AW, alive, dstep, tile, r0, r1, TP, ST):
     rows, dim = x.shape
     # scalars in locals: stores to the state arrays then cannot alias them, which lets the
     # compiler keep them in registers and vectorize the loops
@@ -670,8 +859,9 @@ _BODY_DIM = """
 """
 
 
-def _bodies(b: dict) -> list[str]:
-    """The element code as the loops over coordinates (or replicates, dim 1) that run it.
+def _bodies(b: dict) -> list[tuple[str, str, str | None]]:
+    """The element code as the loops over coordinates (or replicates, dim 1) that run it: a list of
+    (code before the loop, element code, name of a flag that guards the loop or None).
 
     One loop, unless *split*: the gradient of ``cosine_well``/``nonsmooth_well`` calls the C
     library's ``sin`` (not vectorized: SVML rounds differently), which keeps the compiler from
@@ -679,22 +869,39 @@ def _bodies(b: dict) -> list[str]:
     run as three loops, the first and last vectorized, passing δ and ∇F(y) through Z and a scratch
     vector GE (with the certificate, a fourth loop takes ∇F at the new output point). Each number is
     computed by the same operations either way: the same bits.
+
+    With *fast_sin* (the platform's sin agrees with :func:`_sin_any`), each ``sin`` loop runs
+    vectorized with ``_sin_taylor`` and notes whether any argument was beyond its range (``far``);
+    then, only if one was, a second pass recomputes those elements with ``_sin_any`` (glibc's table
+    path below 0.85546875, the C library's ``sin`` beyond).
     """
     query, grad, update, outgrad = re.split(r"^#@.*\n", _ELEM_SRC, flags=re.M)
     if not b["cert"]:
         outgrad = ""
     if not b["split"]:
-        return [query + grad + update + outgrad]
+        return [("", query + grad + update + outgrad, None)]
     use_ge = not (b["r_random"] or b["r_two_point"])
     reload = "xi = x[i, j]\n" + ("y = A2[i, j]\n" if b["is_clipped"] else "y = xi\n")
     out = []
+
+    def sin_loop(head: str, code: str, args: list) -> None:
+        if not (b["fast_sin"] and args):
+            out.append(("", head + code, None))
+            return
+        far = " | ".join(f"_far({a}, scaled, sj)" for a in args)
+        fast = code.replace("_grad(", "_gradt(")
+        exact = re.sub(r"_grad\((.*?)\)\n", r"_gradf(\1, ST)\n", code)
+        out.append(("far = False\n", head + fast + f"far = far | {far}\n", None))
+        out.append(("", head + f"if {far}:\n" + _indent(exact, 4) + "\n", "far"))
+
     if b["is_clipped"]:           # otherwise y = x: no query point to compute (δ is kept in Z)
-        out.append(query)
-    out.append(reload + grad + ("GE[i, j] = ge\n" if use_ge else ""))
-    out.append(reload + ("delta = Z[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
-               + ("ge = GE[i, j]\n" if use_ge else "ge = 0.0\n") + update)
+        out.append(("", query, None))
+    sin_args = (["xi, gc0"] if b["running"] else []) + (["y, ek"] if use_ge and not b["reuse_gx"] else [])
+    sin_loop(reload, grad + ("GE[i, j] = ge\n" if use_ge else ""), sin_args)
+    out.append(("", reload + ("delta = Z[i, j]\n" if b["is_clipped"] else "delta = 0.0\n")
+                + ("ge = GE[i, j]\n" if use_ge else "ge = 0.0\n") + update, None))
     if outgrad:                   # a fourth loop: sin at the output point
-        out.append(outgrad)
+        sin_loop("", outgrad, ["mean[i, j], gc0"])
     return out
 
 
@@ -719,7 +926,7 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     """
     f = {"running": RUNNING, "keep_x": KEEP_X, "box": BOX, "scaled": SCALED, "same_exact": SAME_EXACT,
          "cert": CERT, "out_iterate": OUT_ITERATE, "out_query": OUT_QUERY, "o1": O1, "o2": O2, "o3": O3,
-         "o4": O4, "o5": O5, "dim1": DIM1}
+         "o4": O4, "o5": O5, "dim1": DIM1, "fast_sin": FAST_SIN}
     b = {name: (FLAGS & bit) != 0 for name, bit in f.items()}
     b.update(is_adam=OKIND == ADAM, is_adopt=OKIND == ADOPT, is_clipped=OKIND == CLIPPED, is_sgd=OKIND == SGD,
              r_additive=RKIND == 1, r_random=RKIND == 2, r_two_point=RKIND == 3)
@@ -744,8 +951,11 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_t[ii]", elem), 4)
         tile_views = "\n".join(f"{a}_t = {a}_f[base + i0:base + i1]" if a in per_step else f"{a}_t = {a}_f[i0:i1]"
                                 for a in live)
+        def body1(pre, e, guard):
+            loop_ = _BODY_DIM1.replace("{ELEM4}", flat(e))
+            return pre + (f"if {guard}:\n" + _indent(loop_, 4) + "\n" if guard else loop_)
         loop = _LOOP_DIM1.replace("{VIEWS}", tile_views).replace(
-            "{BODIES}", "".join(_BODY_DIM1.replace("{ELEM4}", flat(e)) for e in bodies)).replace(
+            "{BODIES}", "".join(body1(*part) for part in bodies)).replace(
             "{CERT}", _CERT_DIM1 if b["cert"] else "")
         views = "".join(f"    {a}_f = {a}.reshape({a}.size)\n" for a in live)
         views += "".join(f"    {a}_t = np.empty(tile)\n" for a in scratch)
@@ -755,10 +965,13 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem), 8)
         row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
+        def body(pre, e, guard):
+            loop_ = _BODY_DIM.replace("{ELEM8}", row(e))
+            return _indent(pre, 4) + "\n" + (f"    if {guard}:\n" + _indent(loop_, 4) + "\n" if guard else loop_)
         glob = b["is_clipped"] and b["o2"]
         loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace("{PRE}", _PRE_GLOBAL if glob else "").replace(
             "{POST}", _POST_GLOBAL if glob else "").replace(
-            "{BODIES}", "".join(_BODY_DIM.replace("{ELEM8}", row(e)) for e in bodies)).replace(
+            "{BODIES}", "".join(body(*part) for part in bodies)).replace(
             "{CERT}", _CERT_DIM if b["cert"] else "")
         views = "".join(f"    {a}_r = np.empty(dim)\n" for a in scratch)
     src = _STEPS_SRC.replace("{LOOP}", _indent(loop, 12)).replace("    {VIEWS}\n", views)
@@ -834,14 +1047,14 @@ def _rows_in_threads(pool, threads: int, args: tuple, w: int, TP, after) -> None
     threads of ``pool``."""
     key = args[:4]
     if pool is None or key not in _ENTRY or w < 2 * MIN_THREAD_ROWS:   # the first call compiles
-        _call_chunk(*args, 0, w, TP)
+        _call_chunk(*args, 0, w, TP, _SIN_TABLE)
         after(0, w)
         return
     n = min(threads * PIECES_PER_THREAD, w // MIN_THREAD_ROWS)
     bounds = [round(i * w / n) for i in range(n + 1)]
 
     def piece(r0, r1):
-        _ENTRY[key](*args, r0, r1, TP)
+        _ENTRY[key](*args, r0, r1, TP, _SIN_TABLE)
         after(r0, r1)
     list(pool.map(piece, bounds[:-1], bounds[1:]))
 
@@ -963,7 +1176,7 @@ def run(task: _engine.Task):
     tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
     flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
                 | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
-                | DIM1 * (dim == 1))
+                | DIM1 * (dim == 1) | FAST_SIN * (gcode in (COS, NONSMOOTH) and sin_agrees()))
 
     def rows_of(a, sl):
         return dummy2 if a is None or a.shape[0] != rows else a[sl]

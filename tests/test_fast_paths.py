@@ -286,3 +286,44 @@ def test_numba_segment_hands_back_numpys_state(hp):
                 if not key.startswith("_"):     # scratch buffers ("_den", "_tmp", ...) are not state
                     np.testing.assert_array_equal(theirs[key].view(np.uint64), value.view(np.uint64), err_msg=key)
     assert {"z", "alpha", "y", "m", "v"} <= set(a.state)
+
+
+def test_kernel_sin_is_the_c_librarys():
+    """Where the kernels compute sin themselves (glibc's polynomial and table, vectorized), they give the C
+    library's and NumPy's bits; the check at first use (sin_agrees) decides whether they do."""
+    pytest.importorskip("numba")
+    from ratecheck import _kernels
+    if not _kernels.sin_agrees():
+        pytest.skip("this platform's sin is not glibc's FMA build: the kernels call it for every argument")
+    rng = np.random.default_rng(99)
+    a = np.concatenate([rng.uniform(-_kernels.SIN_TABLE_MAX, _kernels.SIN_TABLE_MAX, 10**6),
+                        rng.uniform(-0.13, 0.13, 10**5), rng.normal(size=1000) * 1e-9, rng.uniform(-9, 9, 1000)])
+    mine, libm = _kernels._sin_pair(a, _kernels._SIN_TABLE)
+    np.testing.assert_array_equal(mine.view(np.uint64), np.sin(a).view(np.uint64))
+    np.testing.assert_array_equal(libm.view(np.uint64), np.sin(a).view(np.uint64))
+    # far arguments are flagged (the kernel recomputes them with the C library's sin)
+    far = np.array([_kernels._far(v, 2.0, False, 1.0) for v in (0.05, -0.07, 0.062, np.nan, np.inf, 0.0)])
+    assert far.tolist() == [False, True, False, True, True, False]
+
+
+def test_kernel_sin_fast_and_plain_give_the_same_bits(monkeypatch):
+    """nonsmooth_well with the kernel's own sin (iterates cross every range: 2.0 at the start) and with the
+    C library's for every argument, against the NumPy engine."""
+    pytest.importorskip("numba")
+    from ratecheck import _kernels
+    p = P.make("nonsmooth_well", dim=7, noise={"kind": "gaussian", "sigma": 1.0}, scales=[1.0, 2.0, 0.5, 1.0, 3.0,
+                                                                                        1.0, 1.0])
+    opt = O.make("clipped_adam_ema", beta=0.95, clip_radius=0.05)
+    kw = dict(steps=200, replicates=9, seed=1, block_size=5)
+    want = digest(rc.simulate(p, opt, engine="numpy", **kw))
+    assert digest(rc.simulate(p, opt, engine="numba", **kw)) == want
+    monkeypatch.setattr(_kernels, "_SIN", {"ok": False})
+    assert digest(rc.simulate(p, opt, engine="numba", **kw)) == want
+
+
+def test_no_libm_table_means_no_kernel_sin(monkeypatch):
+    pytest.importorskip("numba")
+    from ratecheck import _kernels
+    monkeypatch.setattr(_kernels, "_SIN", {})
+    monkeypatch.setattr(_kernels, "_libm_sincostab", lambda: None)
+    assert _kernels.sin_agrees() is False
