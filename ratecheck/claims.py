@@ -456,17 +456,13 @@ def _check_hypotheses(claim: Claim, cells, results) -> list:
     if claim.theorem is None:
         return []
     thm = THM.get(claim.theorem)
-    chosen = _select(claim, cells, results)
+    runs = [(_problems.from_config(dict(cell.problem_config)),
+             _optimizers.from_config(dict(cell.optimizer_config)).describe()) for cell, _ in _select(claim, cells, results)]
     out = []
     for name in thm.hypotheses:
-        worst = None
-        for cell, _ in chosen:
-            problem = _problems.from_config(dict(cell.problem_config))
-            h = HYP.check(name, problem, _optimizers.from_config(dict(cell.optimizer_config)).describe(), claim)
-            if worst is None or (worst.holds and not h.holds):
-                worst = h
-        if worst is not None:
-            out.append(worst)
+        checks = [HYP.check(name, problem, opt, claim) for problem, opt in runs]
+        if checks:
+            out.append(next((h for h in checks if not h.holds), checks[0]))
     return out
 
 
@@ -475,7 +471,7 @@ def _p_value(v: Verdict) -> float | None:
     bounds, two-sided for equalities); a zero-width interval (deterministic run) gives 0 or 1 by the verdict."""
     from scipy.stats import norm
     claim = v.claim
-    if v.measured is None or v.ci is None or v.verdict == "inconclusive" and v.predicted is None:
+    if v.measured is None or v.ci is None or (v.verdict == "inconclusive" and v.predicted is None):
         return None
     m, (lo, hi) = float(v.measured), (float(v.ci[0]), float(v.ci[1]))
     if claim.kind == "exact":
@@ -776,9 +772,10 @@ def _ratio_verdict(claim: Claim, ratio, n: int, point: float, what: str, keys, s
 
 def _evaluate_hitting_ratio(claim: Claim, cells, results) -> Verdict:
     """Mean first step at which each replicate's metric is <= the run's threshold: ``against`` / ``optimizer``."""
-    times, thresholds, shown = {}, {}, {}
+    times, thresholds, shown, keys = {}, {}, {}, ()
     for label in (claim.optimizer, claim.against):
         picked = _select(replace(claim, optimizer=label), cells, results)
+        keys += tuple(c.key for c, _ in picked)
         if len(picked) != 1:
             raise ValueError(f"{len(picked)} cells of {label!r} match select {claim.select}; a hitting ratio "
                              f"compares one run of each method: add 'select'")
@@ -798,8 +795,6 @@ def _evaluate_hitting_ratio(claim: Claim, cells, results) -> Verdict:
     if a.size != b.size:
         raise ValueError(f"the runs have different replicate counts ({a.size}, {b.size}): a paired comparison "
                          f"needs equal counts")
-    keys = tuple(c.key for lab in (claim.optimizer, claim.against)
-                 for c, _ in _select(replace(claim, optimizer=lab), cells, results))
 
     def ratio(idx):
         return float(b[idx].mean() / a[idx].mean())

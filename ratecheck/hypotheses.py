@@ -40,6 +40,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = ["Check", "check", "NAMES", "describe"]
 
 
@@ -62,7 +64,6 @@ def _declared(c, key):
     try:
         return bool(math.isfinite(float(value)))
     except TypeError:       # arrays
-        import numpy as np
         return bool(np.all(np.isfinite(value)))
 
 

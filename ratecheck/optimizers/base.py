@@ -180,7 +180,8 @@ class Optimizer:
 
 
 class EmaOfQueries:
-    r"""Mixin: the output is the bias-corrected EMA of the query points,
+    r"""Mixin: the output is the bias-corrected EMA of the points named by ``output_source`` (the iterates for
+    Algorithm 1's exponential scaling, the query points for the uniform one),
     :math:`\bar y_t = \frac{1-b}{1-b^t}\sum_{s\le t} b^{t-s} y_s` with b = ``ema_beta``
     (default: the optimizer's ``beta``, as in Ahn & Cutkosky's model EMA).
 
