@@ -6,12 +6,14 @@ result, optionally a reference slope.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["plot_stationarity", "plot_panels", "save_figure", "METRIC_LABELS"]
@@ -30,6 +32,8 @@ METRIC_LABELS = {
     "out_dist": r"$\|\bar x_t - x^\star\|$ (output)",
     "cert_grad_norm": r"$\|\sum_s w_s \nabla F(y_s)\|$",
     "cert_spread": r"$\sum_s w_s\|y_s - \bar y\|^2$",
+    "avg_cert_grad_norm": r"$\frac{1}{t}\sum_{s\leq t}\|\bar g_s\|$",
+    "avg_cert_grad_l1": r"$\frac{1}{t}\sum_{s\leq t}\|\bar g_s\|_1$",
     "avg_out_grad_norm": r"$\frac{1}{t}\sum_{s\leq t}\|\nabla F(\bar x_s)\|$ (output)",
     "theta": r"$\theta_t$",
     "out_theta": r"$\bar\theta_t$ (output)",
@@ -113,6 +117,11 @@ def plot_stationarity(results, labels=None, *, metric: str = "grad_norm_sq", cen
     return fig
 
 
+def _wrapped(text: str, width: int) -> str:
+    """A title folded into lines of at most ``width`` characters (so it stays on the canvas)."""
+    return "\n".join(part for line in text.split("\n") for part in textwrap.wrap(line, width))
+
+
 def plot_panels(panels: dict, *, metric: str, center: str = "median", band=(0.25, 0.75),
                 suptitle: str | None = None, ncols: int | None = None):
     """A grid of :func:`plot_stationarity` panels: ``{panel title: (results, labels)}``."""
@@ -127,7 +136,7 @@ def plot_panels(panels: dict, *, metric: str, center: str = "median", band=(0.25
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
+        fig.suptitle(_wrapped(suptitle, int(11 * 4.6 * ncols)), fontsize=11)
     return fig
 
 
@@ -306,8 +315,7 @@ def plot_advantage(cells, results, *, x: str, tune: str, reference: str, metric:
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     if suptitle:
-        import textwrap
-        ax.set_title("\n".join(textwrap.wrap(suptitle.replace("\n", " "), 90)), fontsize=8)
+        ax.set_title(_wrapped(suptitle, 90), fontsize=8)
     return fig, best
 
 
@@ -332,13 +340,11 @@ def plot_hitting_ratio(verdicts_by_x: dict, *, x: str, reference: str, against: 
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(x.split(".")[-1])
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel(f"iterations of {against}\n/ iterations of {reference}", fontsize=8)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     if suptitle:
-        import textwrap
-        ax.set_title("\n".join(textwrap.wrap(suptitle.replace("\n", " "), 90)), fontsize=8)
+        ax.set_title(_wrapped(suptitle, 90), fontsize=8)
     return fig

@@ -10,7 +10,7 @@ which refuses a damaged one naming it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,8 @@ import numpy as np
 from . import __version__
 from . import problems as _problems
 from .catalog import Experiment
-from .claims import Verdict, evaluate
+from .claims import Claim, Verdict, evaluate
+from .holm import LEVEL, holm
 from .result import atomic_write_bytes, json_bytes, make_directory
 
 __all__ = ["Outcome", "run_experiment", "write_report"]
@@ -32,9 +33,11 @@ class Outcome:
     figures: list
 
 
-def _panel_name(cell) -> str:
+def _panel_name(cell, shown=None) -> str:
+    """A panel's title: the cell's sweep values, only the axes in ``shown`` when given (the first axis of
+    each zipped group stands for the rest, which vary with it)."""
     return ", ".join(f"{a.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{a.split('.')[-1]}={v}"
-                     for a, v in cell.values)
+                     for a, v in cell.values if shown is None or a in shown)
 
 
 def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, progress=None,
@@ -86,7 +89,6 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
                                         metric=spec.get("metric", metric), suptitle=title)
             meta["advantage"] = {label: {str(k): v for k, v in entry.items()} for label, entry in table.items()}
         elif spec.get("kind") == "hitting_ratio":
-            from .claims import Claim
             from .figures import plot_hitting_ratio
             by_x = {}
             for value in sorted({c.value(spec["x"]) for c in cells}):
@@ -105,8 +107,9 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
                                     logy=metric not in LINEAR_METRICS)
         else:
             panels: dict = {}
+            leading = {key.split(",")[0].strip() for key in exp.sweep}
             for cell, res in zip(cells, results):
-                entry = panels.setdefault(_panel_name(cell), ([], []))
+                entry = panels.setdefault(_panel_name(cell, leading), ([], []))
                 entry[0].append(res)
                 entry[1].append(cell.label)
             fig = plot_panels(panels, metric=metric, suptitle=title)
@@ -172,9 +175,6 @@ def _claim_block(v: Verdict) -> list:
 def apply_holm(outcomes: list) -> None:
     """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.holm.LEVEL`;
     a "disagrees" whose adjusted p-value is above it becomes "inconclusive" in ``holm_verdict``."""
-    from dataclasses import replace
-
-    from .holm import LEVEL, holm
     flat = [(i, j) for i, o in enumerate(outcomes) for j, _ in enumerate(o.verdicts)]
     ps = [outcomes[i].verdicts[j].p_value if outcomes[i].verdicts[j].verdict != "observation" else None
           for i, j in flat]
