@@ -24,11 +24,13 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__, catalog, outdir
+from . import __version__
+from . import catalog
+from .catalog import outdir as outdir
 from . import optimizers as _optimizers
 from . import problems as _problems
 from . import schedules as _schedules
-from .result import OutputError
+from .sim.result import OutputError
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
 #: exit codes (documented in the module docstring and the README)
@@ -157,7 +159,7 @@ def _seed(text: str) -> int:
 
 
 def cmd_run(args) -> int:
-    from . import sweep
+    from .catalog import sweep as sweep
     exp = catalog.load_experiment(args.file, quick=args.quick)
     if args.seed is not None:
         exp.run["seed"] = args.seed
@@ -185,7 +187,7 @@ def cmd_run(args) -> int:
         # which load the saved results
         sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
                         workers=args.workers, notice=_note)
-        from .reproduce import run_experiment
+        from .catalog.reproduce import run_experiment
         outcome = run_experiment(exp, out, notice=_note)
     flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
     for row in outcome.meta["cells"]:
@@ -217,7 +219,7 @@ def _experiments(names, quick):
 
 
 def cmd_verify(args) -> int:
-    from .reproduce import run_all
+    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.files, quick)
@@ -230,7 +232,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from .reproduce import run_all
+    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.only, quick)
@@ -251,7 +253,8 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_table(args) -> int:
-    from . import theorems, theory
+    from .theory import theorems as theorems
+    from . import theory
     print(theory.render(args.format))
     print(theorems.render(args.format))
     return 0
@@ -307,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
     p.set_defaults(func=cmd_verify)
 
-    from .bench import register as _register_bench
+    from .bench.bench import register as _register_bench
     _register_bench(sub)
 
     p = sub.add_parser("table", help="print the theory table of optimal rates")
@@ -331,7 +334,7 @@ def _one_line(err: BaseException) -> str:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from . import parallel
+    from .sim import parallel as parallel
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -39,8 +39,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import ClassVar
 
-from . import _validate as V
-from ._registry import check_parameters
+from . import validate as V
+from .registry import check_parameters
 
 __all__ = ["Schedule", "Constant", "InvSqrt", "Inv", "InvMu", "InvSqrtAffine", "HorizonSqrt",
            "make", "names", "as_schedule",

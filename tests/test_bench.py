@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from ratecheck import bench
+from ratecheck.bench import bench
 
 
 def _tiny(monkeypatch, keys=("W1", "W2", "W3", "W4")):
@@ -53,7 +53,7 @@ def test_bench_prints_the_table_without_jax_and_torch(monkeypatch, capsys, tmp_p
 
 
 def _normal_available() -> bool:
-    from ratecheck import _normal
+    from ratecheck.sim import normal as _normal
     return _normal.supported(np.random.Generator(np.random.PCG64(0)))
 
 

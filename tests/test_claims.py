@@ -4,7 +4,7 @@ import pytest
 
 import ratecheck as rc
 from ratecheck.claims import Claim, evaluate, parse_claims
-from ratecheck.sweep import expand
+from ratecheck.catalog.sweep import expand, run_cell
 
 LABELS = ["SGD"]
 
@@ -47,7 +47,7 @@ def test_bad_claims_are_refused(table, match):
 
 def _cells_and_results(problem_cfg, opt_cfg, run, sweep=None):
     cells = expand(problem_cfg, [opt_cfg], LABELS, run, sweep or {})
-    results = [rc.sweep.run_cell(c) for c in cells]
+    results = [run_cell(c) for c in cells]
     problems = {c.key: rc.problems.from_config(dict(c.problem_config)) for c in cells}
     return cells, results, problems
 
@@ -250,7 +250,7 @@ def test_an_upper_bound_divides_out_the_rows_log_factor():
 
 def test_observations_are_labelled_and_not_counted(tmp_path):
     from ratecheck.claims import Verdict
-    from ratecheck.reproduce import verdict_row
+    from ratecheck.catalog.reproduce import verdict_row
     obs = _claim(observation=True, note="constant beta1: outside the theorem")
     v = Verdict(obs, "observation", -0.5, "-1/2", -0.4, (-0.41, -0.39), "the prediction lies outside the CI",
                 measured_verdict="disagrees")

@@ -6,9 +6,10 @@ import textwrap
 
 import pytest
 
-from ratecheck import catalog, optimizers, problems
+from ratecheck import optimizers, problems
+from ratecheck import catalog
 from ratecheck.cli import main
-from ratecheck.sweep import cell_key
+from ratecheck.catalog.sweep import cell_key
 
 GOOD = textwrap.dedent("""
     description = "tiny"
@@ -149,8 +150,8 @@ def _killed_run(tmp_path, monkeypatch, text=GOOD):
     """A run stopped right after its first snapshot (in-process: the snapshot writer raises)."""
     import importlib
 
-    from ratecheck import snapshot as snap
-    S = importlib.import_module("ratecheck.simulate")
+    from ratecheck.sim import snapshot as snap
+    S = importlib.import_module("ratecheck.sim.simulate")
     monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
     monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
     real = snap.save
@@ -181,7 +182,7 @@ def test_resume_continues_and_never_recomputes_a_finished_result(tmp_path, monke
     fresh = tmp_path / "fresh"
     assert main(["run", str(exp), "--out", str(fresh)]) == 0
     from test_bits import digest
-    from ratecheck.result import SimulationResult
+    from ratecheck.sim.result import SimulationResult
     for cell in (cell_key("adam", ()), cell_key("Adam paper", ())):
         assert digest(SimulationResult.load(out / cell)) == digest(SimulationResult.load(fresh / cell))
         assert not (out / cell / "snapshot.json").exists()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ratecheck as rc
-from ratecheck.simulate import metric_names
+from ratecheck.sim.simulate import metric_names
 from ratecheck import optimizers, problems
 
 OPTIMIZERS = optimizers.names()

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 import ratecheck as rc
-from ratecheck import fit_rate as F
+from ratecheck import rates as F
 from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck.cli import main
-from ratecheck.sweep import cell_key
-from ratecheck.result import SimulationResult
+from ratecheck.catalog.sweep import cell_key
+from ratecheck.sim.result import SimulationResult
 from test_bits import _X0_ROWS, Quartic
 
 # SGD with step 2.1/L on a 1-D quadratic multiplies x by -1.1 per step; Cauchy noise (student_t, nu = 1) makes

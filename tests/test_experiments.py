@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from ratecheck import ahn_cutkosky, catalog
-from ratecheck.reproduce import run_experiment
+from ratecheck.theory import ahn_cutkosky as ahn_cutkosky
+from ratecheck import catalog
+from ratecheck.catalog.reproduce import run_experiment
 
 if sys.version_info >= (3, 11):
     import tomllib

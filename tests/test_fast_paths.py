@@ -129,8 +129,9 @@ def test_numba_engine_reproduces_the_recorded_bits(name):
 @pytest.mark.parametrize("name", NUMBA_CASES)
 def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
     pytest.importorskip("numba")
-    from ratecheck import _kernels, parallel
-    sim = importlib.import_module("ratecheck.simulate")
+    from ratecheck.sim import kernels as _kernels
+    from ratecheck.sim import parallel as parallel
+    sim = importlib.import_module("ratecheck.sim.simulate")
     problem, opt, kw = cases()[name]
     kw = {**kw, "replicates": 70, "block_size": 70}      # one block, in pieces of 17 or 18 rows
     one = rc.simulate(problem, opt, engine="numba", workers=1, **kw)
@@ -153,7 +154,7 @@ def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
 
 def test_compiled_gaussian_fill_gives_the_reference_engines_bits(monkeypatch):
     pytest.importorskip("numba")
-    from ratecheck import _normal
+    from ratecheck.sim import normal as _normal
     fills = []
     run = _normal._run
     monkeypatch.setattr(_normal, "_run", lambda bg, flat, counts: (fills.append(flat.size), run(bg, flat, counts)))
@@ -213,7 +214,7 @@ def test_the_default_clipped_adam_ema_runs_on_the_numba_engine(monkeypatch):
     """Ahn & Cutkosky's algorithm (the default: Exp(1) scaling, coordinate clip) with its certificate and
     time sums: engine="auto" picks the kernel once the work is large enough, and it gives the NumPy bits."""
     pytest.importorskip("numba")
-    sim = importlib.import_module("ratecheck.simulate")
+    sim = importlib.import_module("ratecheck.sim.simulate")
     p = P.make("nonsmooth_well", dim=8, noise={"kind": "gaussian", "sigma": 1.0})
     opt = O.make("clipped_adam_ema")
     assert opt.scaling == "exponential" and opt.clip == "coordinate"
@@ -233,7 +234,7 @@ def test_the_default_clipped_adam_ema_runs_on_the_numba_engine(monkeypatch):
 def test_kernel_reductions_are_numpys(dim):
     """The kernel's copies of sqnorm (einsum) and of abs().sum(axis=1) give NumPy's bits row by row."""
     pytest.importorskip("numba")
-    from ratecheck import _kernels
+    from ratecheck.sim import kernels as _kernels
     rng = np.random.default_rng(dim)
     A = rng.standard_normal((50, dim)) * np.exp(4.0 * rng.standard_normal((50, dim)))
     mine = _kernels._rows_sqsum_l1(A)
@@ -251,7 +252,7 @@ def test_kernel_reductions_are_numpys(dim):
 
 def test_certificate_runs_go_to_numpy_when_the_reductions_disagree(monkeypatch):
     pytest.importorskip("numba")
-    from ratecheck import _kernels
+    from ratecheck.sim import kernels as _kernels
     p = P.make("quadratic", dim=3, noise={"kind": "gaussian"})
     monkeypatch.setitem(_kernels._AGREE, 3, False)
     why = _kernels.unsupported(p, O.make("clipped_adam_ema"), running=False, certificate=True)
@@ -267,7 +268,7 @@ def test_numba_segment_hands_back_numpys_state(hp):
     """A segment's carry (optimizer state with z, alpha and y, output mean, certificate sums) is NumPy's,
     so a snapshot written by either engine resumes on the other."""
     pytest.importorskip("numba")
-    from ratecheck import _engine
+    from ratecheck.sim import engine as _engine
     p = P.make("cosine_well", dim=5, noise={"kind": "gaussian", "sigma": 0.5}, scales=[1.0, 2.0, 1.0, 0.5, 3.0])
     opt = O.make("clipped_adam_ema", **hp)
     noise_root, opt_root = np.random.SeedSequence(8).spawn(2)
@@ -292,7 +293,7 @@ def test_kernel_sin_is_the_c_librarys():
     """Where the kernels compute sin themselves (glibc's polynomial and table, vectorized), they give the C
     library's and NumPy's bits; the check at first use (sin_agrees) decides whether they do."""
     pytest.importorskip("numba")
-    from ratecheck import _kernels
+    from ratecheck.sim import kernels as _kernels
     if not _kernels.sin_agrees():
         pytest.skip("this platform's sin is not glibc's FMA build: the kernels call it for every argument")
     rng = np.random.default_rng(99)
@@ -310,7 +311,7 @@ def test_kernel_sin_fast_and_plain_give_the_same_bits(monkeypatch):
     """nonsmooth_well with the kernel's own sin (iterates cross every range: 2.0 at the start) and with the
     C library's for every argument, against the NumPy engine."""
     pytest.importorskip("numba")
-    from ratecheck import _kernels
+    from ratecheck.sim import kernels as _kernels
     p = P.make("nonsmooth_well", dim=7, noise={"kind": "gaussian", "sigma": 1.0}, scales=[1.0, 2.0, 0.5, 1.0, 3.0,
                                                                                         1.0, 1.0])
     opt = O.make("clipped_adam_ema", beta=0.95, clip_radius=0.05)
@@ -323,7 +324,7 @@ def test_kernel_sin_fast_and_plain_give_the_same_bits(monkeypatch):
 
 def test_no_libm_table_means_no_kernel_sin(monkeypatch):
     pytest.importorskip("numba")
-    from ratecheck import _kernels
+    from ratecheck.sim import kernels as _kernels
     monkeypatch.setattr(_kernels, "_SIN", {})
     monkeypatch.setattr(_kernels, "_libm_sincostab", lambda: None)
     assert _kernels.sin_agrees() is False

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 
-from ratecheck import fit_rate as fr
+from ratecheck.rates import estimators as fr
 from ratecheck import theory as th
 
 T40 = np.unique(np.round(np.logspace(0, 4, 40))).astype(np.int64)

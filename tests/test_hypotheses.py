@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 import ratecheck as rc
-from ratecheck import hypotheses, theorems
+from ratecheck.theory import hypotheses as hypotheses
+from ratecheck.theory import theorems as theorems
 from ratecheck.claims import Verdict, evaluate, parse_claims
-from ratecheck.holm import holm
-from ratecheck.reproduce import Outcome, apply_holm
-from ratecheck.sweep import expand
+from ratecheck.claims.holm import holm
+from ratecheck.catalog.reproduce import Outcome, apply_holm
+from ratecheck.catalog.sweep import expand, run_cell
 
 LABELS = ["M"]
 RUN = {"steps": 400, "replicates": 16, "seed": 0, "n_checkpoints": 30}
@@ -19,7 +20,7 @@ SMOOTH = {"name": "smooth_well", "dim": 3}
 
 def _run(problem, opt, run=RUN):
     cells = expand(problem, [opt], LABELS, run, {})
-    return cells, [rc.sweep.run_cell(c) for c in cells]
+    return cells, [run_cell(c) for c in cells]
 
 
 def _claim(**kw):

@@ -19,12 +19,12 @@ import pytest
 import ratecheck as rc
 from ratecheck import optimizers as O
 from ratecheck import problems as P
-from ratecheck import snapshot as snap
+from ratecheck.sim import snapshot as snap
 from ratecheck.cli import main
 from test_cli import GOOD
 
-S = importlib.import_module("ratecheck.simulate")
-R = importlib.import_module("ratecheck.result")
+S = importlib.import_module("ratecheck.sim.simulate")
+R = importlib.import_module("ratecheck.sim.result")
 
 
 def _run(tmp_path, text=GOOD, *extra, name="tiny"):
@@ -105,7 +105,7 @@ def test_a_changed_generator_state_in_a_snapshot_is_refused(tmp_path, monkeypatc
 
 
 def test_experiment_and_report_json_carry_a_checksum(tmp_path, capsys):
-    from ratecheck.result import DamagedError, read_json
+    from ratecheck.sim.result import DamagedError, read_json
     exp = tmp_path / "tiny.toml"
     exp.write_text(GOOD)
     assert main(["verify", str(exp), "--out", str(tmp_path / "v")]) == 0
@@ -253,7 +253,7 @@ def test_bad_labels_are_refused_at_load_and_nothing_is_written(tmp_path, capsys,
 
 
 def test_cell_keys_are_safe_and_distinct_for_values_that_print_alike():
-    from ratecheck.sweep import cell_key
+    from ratecheck.catalog.sweep import cell_key
     keys = {cell_key("adam", (("horizon", 1),)), cell_key("adam", (("horizon", 1.0),)),
             cell_key("a b", ()), cell_key("a_b", ()), cell_key("..", ()), cell_key("/", ())}
     assert len(keys) == 6
@@ -362,8 +362,8 @@ def test_a_full_disk_is_reported_naming_the_file_with_its_own_exit_code(tmp_path
 
 
 def test_snapshots_give_way_to_results_when_space_runs_out(tmp_path, monkeypatch):
-    from ratecheck import sweep
-    from ratecheck.catalog import load_experiment
+    from ratecheck.catalog import sweep as sweep
+    from ratecheck.catalog.experiment import load_experiment
     exp = tmp_path / "tiny.toml"
     exp.write_text(GOOD)
     cell = load_experiment(exp).cells()[0]
@@ -451,7 +451,7 @@ def test_out_inside_the_catalogue_is_refused(tmp_path, capsys, monkeypatch, insi
 
 def test_results_under_the_former_directory_names_are_adopted_not_recomputed(tmp_path, capsys):
     """Results written before cell directories carried a hash (format 2 layout) are moved, not recomputed."""
-    from ratecheck.sweep import legacy_key
+    from ratecheck.catalog.sweep import legacy_key
     assert _run(tmp_path, SWEEP + '"optimizer.beta2" = [0.9, 0.99]\n') == 0
     out = tmp_path / "out"
     dirs = [p.parent for p in out.glob("*/result.json")]

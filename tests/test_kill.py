@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ratecheck import snapshot
+from ratecheck.sim import snapshot as snapshot
 from ratecheck.cli import main
-from ratecheck.result import SimulationResult
-from ratecheck.sweep import cell_key
+from ratecheck.sim.result import SimulationResult
+from ratecheck.catalog.sweep import cell_key
 from test_bits import digest
 
 EXPERIMENT = textwrap.dedent("""

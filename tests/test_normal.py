@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("numba")
 
-from ratecheck import _normal as N  # noqa: E402
+from ratecheck.sim import normal as N  # noqa: E402
 
 SEEDS = np.random.SeedSequence(20261123).spawn(50)
 

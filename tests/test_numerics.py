@@ -62,7 +62,7 @@ def test_normal_operation_raises_no_floating_point_exception(family, name):
 
 def test_simulation_metrics_raise_nothing_in_normal_operation():
     # the simulator itself runs under errstate(ignore) to let a replicate diverge; its metric code must not need it
-    from ratecheck import _engine
+    from ratecheck.sim import engine as _engine
     problem = P.make("cosine_well", dim=3)
     x = np.random.default_rng(0).standard_normal((5, 3))
     with np.errstate(all="raise"):

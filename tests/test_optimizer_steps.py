@@ -239,7 +239,7 @@ def test_adopt_weight_decay_first_two_calls():
 
 @pytest.mark.parametrize("name", ["adam", "amsgrad", "adam_ema", "adopt"])
 def test_weight_decay_runs_outside_the_compiled_kernel(name):
-    from ratecheck import _kernels
+    from ratecheck.sim import kernels as _kernels
     p = rc.problems.make("quadratic", dim=3, kappa=10.0)
     assert _kernels._optimizer_code(make(name)) is not None
     for decouple in (False, True):

@@ -4,7 +4,7 @@ import pytest
 
 import ratecheck as rc
 from ratecheck import optimizers as O
-from ratecheck import parallel
+from ratecheck.sim import parallel as parallel
 from ratecheck import problems as P
 from test_bits import digest
 

@@ -33,11 +33,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import ratecheck as rc
-from ratecheck import catalog, sweep
+from ratecheck import catalog
+from ratecheck.catalog import sweep as sweep
 from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck.cli import main
-from ratecheck.result import SimulationResult
+from ratecheck.sim.result import SimulationResult
 from test_cli import GOOD
 
 USER_ERRORS = (ValueError, TypeError)

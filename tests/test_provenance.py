@@ -10,8 +10,8 @@ import ratecheck as rc
 from ratecheck import optimizers as O
 from ratecheck import problems as P
 from ratecheck.cli import main
-from ratecheck.sweep import cell_key
-from ratecheck.result import FORMAT_VERSION, DamagedError, SimulationResult, git_state
+from ratecheck.catalog.sweep import cell_key
+from ratecheck.sim.result import FORMAT_VERSION, DamagedError, SimulationResult, git_state
 
 
 def _utc(text: str) -> datetime.datetime:
@@ -118,8 +118,8 @@ def test_format_1_results_still_load_as_float64(tmp_path):
 
 def test_a_directory_with_only_a_snapshot_says_how_to_continue(tmp_path, monkeypatch):
     import importlib
-    S = importlib.import_module("ratecheck.simulate")
-    from ratecheck import snapshot as snap
+    S = importlib.import_module("ratecheck.sim.simulate")
+    from ratecheck.sim import snapshot as snap
     monkeypatch.setattr(S, "FIRST_SEGMENT", 3)
     monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
 

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 import ratecheck as rc
-from ratecheck import _kernels
+from ratecheck.sim import kernels as _kernels
 from ratecheck import optimizers as O
 from ratecheck import problems as P
-from ratecheck import snapshot as snap
-from ratecheck.result import json_bytes
+from ratecheck.sim import snapshot as snap
+from ratecheck.sim.result import json_bytes
 from test_bits import digest
 
-S = importlib.import_module("ratecheck.simulate")   # the module (ratecheck.simulate is the function)
+S = importlib.import_module("ratecheck.sim.simulate")   # the module (ratecheck.simulate is the function)
 
 
 class Stop(Exception):

@@ -3,7 +3,7 @@ each finished cell is saved as it completes and a rerun reuses it."""
 import numpy as np
 import pytest
 
-from ratecheck import sweep
+from ratecheck.catalog import sweep as sweep
 
 PROBLEM = {"name": "quadratic", "dim": 3, "kappa": 10.0, "noise": {"kind": "gaussian", "sigma": 0.5}}
 OPTIMIZERS = [{"name": "adam", "lr": 0.05}, {"name": "clipped_adam_ema", "lr": 0.05, "clip_radius": 0.05}]

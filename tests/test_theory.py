@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 from scipy.optimize import brentq
 
-from ratecheck import theory as th
+from ratecheck.theory import rate_table as th
 from ratecheck.theory import D, Delta, G, H, L, R, T, delta, eps, h, lam, mu, sigma
 
 Q = sp.Rational

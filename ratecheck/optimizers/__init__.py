@@ -6,7 +6,7 @@ contract tests then cover it.
 """
 from __future__ import annotations
 
-from .._registry import Registry
+from ..registry import Registry
 from .base import BlockRNG, Optimizer, State
 
 __all__ = ["names", "make", "get", "describe", "Optimizer", "State", "BlockRNG", "from_config"]

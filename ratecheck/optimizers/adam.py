@@ -38,7 +38,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .base import Optimizer, State
 
 TINY = np.finfo(np.float64).tiny

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .. import _validate as V
+from .. import validate as V
 from .adam import Adam
 
 

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from ..schedules import BetaSchedule, Constant, Schedule, as_schedule
 
 __all__ = ["State", "Optimizer", "BlockRNG", "EmaOfQueries"]

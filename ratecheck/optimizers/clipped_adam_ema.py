@@ -74,7 +74,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .adam import TINY
 from .base import BlockRNG, EmaOfQueries, Optimizer, State
 

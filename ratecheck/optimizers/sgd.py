@@ -58,7 +58,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .adam import ema_update
 from .base import Optimizer, State
 

@@ -8,7 +8,7 @@ live as TOML files in the top-level ``problems/`` folder; see
 """
 from __future__ import annotations
 
-from .._registry import Registry
+from ..registry import Registry
 from .base import Problem
 from .noise import Noise, make_noise, noise_kinds
 

@@ -1,7 +1,7 @@
 """Shared check for families defined in one dimension only."""
 from __future__ import annotations
 
-from .. import _validate as V
+from .. import validate as V
 
 
 def one_dimensional(family: str, dim) -> int:

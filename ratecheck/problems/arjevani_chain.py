@@ -43,7 +43,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .carmon_chain import GRAD_INF, CarmonChain, progress
 
 

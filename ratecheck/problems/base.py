@@ -38,7 +38,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .noise import Noise, make_noise
 
 __all__ = ["Problem"]

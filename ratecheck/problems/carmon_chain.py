@@ -72,7 +72,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import ndtr
 
-from .. import _validate as V
+from .. import validate as V
 from .base import Problem
 
 __all__ = ["CarmonChain", "chain_value", "chain_grad", "progress"]

@@ -49,7 +49,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.optimize import brentq
 
-from .. import _validate as V
+from .. import validate as V
 from .base import Problem
 
 

@@ -33,8 +33,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
-from .._registry import check_parameters
+from .. import validate as V
+from ..registry import check_parameters
 
 __all__ = ["Noise", "make_noise", "noise_kinds"]
 
@@ -55,7 +55,7 @@ def standard_normal(rng, out: np.ndarray) -> np.ndarray:
     """``rng.standard_normal(out=out)``: the same numbers and generator state whichever path
     fills it (large fills: :func:`ratecheck._normal.standard_normal`, checked against NumPy)."""
     if out.size >= COMPILED_MIN:
-        from .. import _normal
+        from ..sim import normal as _normal
         return _normal.standard_normal(rng, out)
     return rng.standard_normal(out=out)
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .base import Problem
 
 

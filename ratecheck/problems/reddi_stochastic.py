@@ -43,7 +43,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from ._fixed_dim import one_dimensional
 from .base import Problem
 

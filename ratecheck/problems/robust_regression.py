@@ -53,7 +53,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .base import Problem
 
 #: largest dim (the constants need the eigenvalues of the dim x dim matrix AᵀA) and data size

@@ -39,7 +39,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 from .base import Problem
 
 #: max over u of 3|u| (1 + u²)^(-5/2), attained at u = 1/2

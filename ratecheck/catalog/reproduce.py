@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from . import problems as _problems
-from .catalog import Experiment
-from .claims import Claim, Verdict, evaluate
-from .holm import LEVEL, holm
-from .result import atomic_write_bytes, json_bytes, make_directory
+from .. import __version__
+from .. import problems as _problems
+from .experiment import Experiment
+from ..claims import Claim, Verdict, evaluate
+from ..claims.holm import LEVEL, holm
+from ..sim.result import atomic_write_bytes, json_bytes, make_directory
 
 __all__ = ["Outcome", "run_experiment", "write_report"]
 
@@ -45,7 +45,7 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
     """Simulate every cell of ``exp`` (saved under ``data``, default ``out``), evaluate its claims,
     and write ``experiment.json`` plus figures into ``out``. ``notice(message)`` is told about a
     stored result found damaged (and recomputed)."""
-    from .figures import LINEAR_METRICS, plot_claim, plot_panels, plot_stationarity, save_figure
+    from ..report.figures import LINEAR_METRICS, plot_claim, plot_panels, plot_stationarity, save_figure
     from .sweep import run_cells
 
     out = Path(out)
@@ -80,16 +80,16 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
         title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
         spec = exp.figure
         if spec.get("kind") == "phase":
-            from .figures import plot_phase
+            from ..report.figures import plot_phase
             fig = plot_phase(cells, results, x=spec["x"], y=spec["y"], metric=spec.get("metric", metric),
                              threshold=spec["threshold"], below=spec.get("below", True), suptitle=title)
         elif spec.get("kind") == "advantage":
-            from .figures import plot_advantage
+            from ..report.figures import plot_advantage
             fig, table = plot_advantage(cells, results, x=spec["x"], tune=spec["tune"], reference=spec["reference"],
                                         metric=spec.get("metric", metric), suptitle=title)
             meta["advantage"] = {label: {str(k): v for k, v in entry.items()} for label, entry in table.items()}
         elif spec.get("kind") == "hitting_ratio":
-            from .figures import plot_hitting_ratio
+            from ..report.figures import plot_hitting_ratio
             by_x = {}
             for value in sorted({c.value(spec["x"]) for c in cells}):
                 cell = next(c for c in cells if c.value(spec["x"]) == value)

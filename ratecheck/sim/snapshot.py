@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._engine import Carry
+from .engine import Carry
 from .result import NO_SPACE, DamagedError, OutputError, SimulationResult, atomic_write_bytes, json_bytes, \
     make_directory, read_json, versions
 

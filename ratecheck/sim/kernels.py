@@ -34,7 +34,7 @@ from functools import partial
 
 import numpy as np
 
-from . import _engine
+from . import engine as _engine
 
 try:  # numba is optional: the NumPy engines are the reference
     # SVML's vectorized sin would round differently from the C library's, which NumPy uses; this
@@ -62,7 +62,7 @@ FAST_SIN = 1 << 14       # split kernels: sin by _sin_taylor where it applies (s
 
 def _problem_code(problem):
     """(code, P (2, dim), c0, c1) of the problem's exact gradient ``_grad``; None if unsupported."""
-    from .problems import _REGISTRY
+    from ..problems import _REGISTRY
     cls = type(problem)
     if cls not in _REGISTRY.values():
         return None
@@ -90,7 +90,7 @@ def _problem_code(problem):
 
 
 def _optimizer_code(optimizer):
-    from .optimizers import _REGISTRY
+    from ..optimizers import _REGISTRY
     name = optimizer.name
     if type(optimizer) not in _REGISTRY.values():
         return None

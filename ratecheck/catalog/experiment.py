@@ -55,9 +55,9 @@ try:
 except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib
 
-from . import _validate as V
-from . import optimizers as _optimizers
-from . import problems as _problems
+from .. import validate as V
+from .. import optimizers as _optimizers
+from .. import problems as _problems
 from .sweep import check_label
 
 __all__ = ["catalog_root", "load_toml", "problem_instances", "load_problem", "Experiment",
@@ -290,19 +290,19 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
                                         "against", "lam", "ratio"})
         if unknown:
             raise ValueError(f"{where}: [figure] unknown key(s) {', '.join(unknown)}")
-    from .claims import parse_claims
+    from ..claims.claim import parse_claims
     claims = parse_claims(data.get("claim"), labels, where)
     exp = Experiment(name=name, path=path, description=data.get("description", ""),
                      summary=data.get("summary", ""), reference=data.get("reference", ""), run=run,
                      problem_config=problem_config, optimizer_configs=configs, labels=labels,
                      sweep=sweep, figure=figure, claims=claims)
     # build everything once now, so that errors surface before any work or output
-    from .simulate import check_noise
+    from ..sim.simulate import check_noise
     try:
         check_noise(exp.problem())
     except (TypeError, ValueError) as err:
         raise type(err)(f"{where}: [problem]: {err}") from None
-    from .simulate import metric_names
+    from ..sim.simulate import metric_names
     problem = exp.problem()
     for i, cfg in enumerate(configs):
         try:
@@ -313,7 +313,7 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         if run["metric"] not in recorded:
             raise ValueError(f"{where}: [run].metric {run['metric']!r} is not recorded for optimizer "
                              f"{labels[i]!r}; available: {', '.join(recorded)}")
-    from .simulate import check_size, log_checkpoints
+    from ..sim.simulate import check_size, log_checkpoints
     for cell in exp.cells():  # validates the sweep axes and every cell
         # refuse, before anything is allocated, a cell that would not fit in memory
         run_ = cell.run

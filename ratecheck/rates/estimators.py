@@ -105,7 +105,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats as _st
 
-from . import _validate as V
+from .. import validate as V
 
 __all__ = ["RateFit", "ComplexityFit", "LinearRateFit", "fit_rate", "fit_horizon_sweep",
            "fit_sample_complexity", "fit_linear_rate", "CENTERS", "METHODS", "CI_METHODS"]

@@ -60,13 +60,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy as sp
 
-from . import _validate as V
-from . import fit_rate as F
-from . import hypotheses as HYP
-from . import optimizers as _optimizers
-from . import problems as _problems
-from . import theorems as THM
-from . import theory as TH
+from .. import validate as V
+from .. import rates as F
+from ..theory import hypotheses as HYP
+from .. import optimizers as _optimizers
+from .. import problems as _problems
+from ..theory import theorems as THM
+from .. import theory as TH
 
 __all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
 

@@ -142,7 +142,7 @@ def plot_panels(panels: dict, *, metric: str, center: str = "median", band=(0.25
 
 def save_figure(fig, path_stem, formats=("png", "pdf")) -> list[Path]:
     """Save ``fig`` as ``path_stem.png`` and ``.pdf`` (atomically) and close it."""
-    from .result import atomic_write_bytes
+    from ..sim.result import atomic_write_bytes
     import io
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +175,7 @@ def plot_claim(verdict, results, *, title: str | None = None):
     claim, fit = verdict.claim, verdict.fit
     if fit is None or claim.kind in ("exact", "outcome", "hitting_sweep"):
         return None
-    from .claims import _values
+    from ..claims.claim import _values
 
     class _View:  # the claim's quantity under the name plot_stationarity reads
         def __init__(self, res):

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optimizers.base import BlockRNG, Optimizer, State
+from ..optimizers.base import BlockRNG, Optimizer, State
 
 #: bytes of pre-drawn random numbers per buffer (two buffers: one filled while the other is used);
 #: a chunk is also one hand-over to the numba engine's threads, which costs a few milliseconds, so
@@ -368,7 +368,7 @@ def run_task(task: Task) -> Part:
     if task.engine == "numpy":
         return _run_numpy(task)
     if task.engine == "numba":
-        from . import _kernels
+        from . import kernels as _kernels
         return _kernels.run(task)
     raise ValueError(f"unknown engine {task.engine!r}")  # pragma: no cover - checked by simulate
 
@@ -424,7 +424,7 @@ def _run_reference(task: Task) -> Part:
 # ---------------------------------------------------------------------------- prefetching
 def served_draws(optimizer: Optimizer) -> str | None:
     """The optimizer's per-step draw method when it can be pre-drawn (registered classes only)."""
-    from .optimizers import _REGISTRY
+    from ..optimizers import _REGISTRY
     if not optimizer.uses_randomness or type(optimizer) not in _REGISTRY.values():
         return None
     return optimizer.draw_method

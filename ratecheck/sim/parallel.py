@@ -27,7 +27,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from . import _validate as V
+from .. import validate as V
 
 __all__ = ["cpu_count", "resolve_workers", "executor", "shutdown", "in_worker"]
 
@@ -101,7 +101,7 @@ def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["ratecheck.simulate", "ratecheck.sweep"])
+        ctx.set_forkserver_preload(["ratecheck.sim.simulate", "ratecheck.catalog.sweep"])
         return ctx
     return multiprocessing.get_context("spawn")  # pragma: no cover - not Linux
 

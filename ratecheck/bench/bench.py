@@ -61,7 +61,7 @@ class Workload:
     n_checkpoints: int = 40
 
     def build(self):
-        from . import optimizers, problems
+        from .. import optimizers, problems
         return problems.from_config(dict(self.problem)), optimizers.from_config(dict(self.optimizer))
 
     def work(self, steps: int) -> int:
@@ -96,7 +96,7 @@ WORKLOADS = {w.key: w for w in [
 # ------------------------------------------------------------------------------ ratecheck
 def run_ratecheck(w: Workload, steps: int, *, workers="auto", engine: str = "auto", block_size: int | None = None):
     """(seconds, result) of one timed simulate call."""
-    from .simulate import DEFAULT_BLOCK_SIZE, simulate
+    from ..sim.simulate import DEFAULT_BLOCK_SIZE, simulate
     problem, opt = w.build()
     start = time.perf_counter()
     res = simulate(problem, opt, steps=steps, replicates=w.replicates, seed=w.seed, running=w.running,
@@ -107,8 +107,8 @@ def run_ratecheck(w: Workload, steps: int, *, workers="auto", engine: str = "aut
 
 def _engine_for(w: Workload, engine: str, workers) -> tuple[str, str]:
     """(engine that ``engine`` resolves to at the full size, label for the table)."""
-    from . import parallel
-    from .simulate import DEFAULT_BLOCK_SIZE, _choose_engine
+    from ..sim import parallel as parallel
+    from ..sim.simulate import DEFAULT_BLOCK_SIZE, _choose_engine
     problem, opt = w.build()
     chosen = _choose_engine(engine, problem, opt, work=w.work(w.steps), running=w.running,
                             certificate=bool(w.certificate))
@@ -121,7 +121,7 @@ def _engine_for(w: Workload, engine: str, workers) -> tuple[str, str]:
 
 def _split_block_size(w: Workload, cores: int) -> int | None:
     """A block size that gives every core a block, when the default makes one block of a row-wise problem."""
-    from .simulate import DEFAULT_BLOCK_SIZE
+    from ..sim.simulate import DEFAULT_BLOCK_SIZE
     problem, _ = w.build()
     if cores <= 1 or w.replicates > DEFAULT_BLOCK_SIZE or not problem.rowwise:
         return None
@@ -134,7 +134,7 @@ _RAW = {"gaussian": "standard_normal", "rademacher": "random", "uniform": "rando
 
 def noise_draws(w: Workload, steps: int, block_size: int | None = None) -> list[tuple[str, list[int]]]:
     """[(generator method, numbers per block)] that the simulation draws."""
-    from .simulate import DEFAULT_BLOCK_SIZE
+    from ..sim.simulate import DEFAULT_BLOCK_SIZE
     problem, opt = w.build()
     bs = block_size or DEFAULT_BLOCK_SIZE
     rows = [min(bs, w.replicates - s) for s in range(0, w.replicates, bs)]
@@ -155,7 +155,7 @@ FILLS = {"numpy": "NumPy", "ratecheck": "ratecheck's fill"}
 
 
 def _compiled_fill_applies(w: Workload) -> bool:
-    from . import _normal
+    from ..sim import normal as _normal
     return any(m == "standard_normal" for m, _ in noise_draws(w, 1)) and \
         _normal.supported(np.random.Generator(np.random.PCG64(0)))
 
@@ -164,7 +164,7 @@ def noise_ceiling(w: Workload, steps: int, threads: int, block_size: int | None 
                   fill: str = "numpy") -> float:
     """Seconds to draw the workload's random numbers alone (block streams on ``threads`` threads),
     with NumPy's methods or (``fill="ratecheck"``) the way the simulation draws them."""
-    from .problems.noise import standard_normal
+    from ..problems.noise import standard_normal
     draws = noise_draws(w, steps, block_size)
     n_blocks = len(draws[0][1]) if draws else 0
     seqs = np.random.SeedSequence(w.seed).spawn(2)
@@ -488,7 +488,7 @@ def run_torch(w: Workload, steps: int, grid: np.ndarray, *, threads: int | None 
 
 def _torch_threads(w: Workload, steps: int, grid_fn) -> int:
     """The faster intra-op thread count (1 or all cores) on a short trial."""
-    from . import parallel
+    from ..sim import parallel as parallel
     cores = parallel.cpu_count()
     if cores == 1:
         return 1
@@ -545,7 +545,8 @@ class Report:
 
 def machine() -> dict:
     """The machine the benchmark runs on."""
-    from . import __version__, parallel
+    from .. import __version__
+    from ..sim import parallel as parallel
     cpu = platform.processor() or "?"
     try:
         with open("/proc/cpuinfo") as fh:
@@ -576,8 +577,8 @@ def _best(fn, repeat: int) -> float:
 def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto", engine: str = "auto",
                   jax: bool = True, torch: bool = True, memory: bool = True, progress=None) -> Report:
     """Measure the workloads ``keys``; ``progress(message)`` is called as it goes."""
-    from . import parallel
-    from .simulate import log_checkpoints
+    from ..sim import parallel as parallel
+    from ..sim.simulate import log_checkpoints
     say = progress or (lambda m: None)
     rep = Report(machine=machine())
     jax_name = _jax_available() if jax else None

@@ -137,7 +137,7 @@ def versions() -> dict:
     """Versions of the packages that determine the numbers (numba only when it was imported)."""
     import scipy
 
-    from . import __version__
+    from .. import __version__
     out = {"ratecheck": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
            "python": platform.python_version(), "platform": platform.platform()}
     numba = sys.modules.get("numba")

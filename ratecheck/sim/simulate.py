@@ -115,10 +115,10 @@ import time
 
 import numpy as np
 
-from . import _engine
-from . import _validate as V
-from . import parallel
-from .optimizers.base import Optimizer
+from . import engine as _engine
+from .. import validate as V
+from . import parallel as parallel
+from ..optimizers.base import Optimizer
 from .result import SimulationResult, _jsonable, git_state, utc_now
 
 __all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size", "check_noise",
@@ -206,8 +206,8 @@ def _check_problem(problem) -> int:
 
 def _built_in(problem) -> bool:
     """Whether ``problem`` is an instance of a registered family (whose returns are known to be right)."""
-    from . import problems as _problems
-    from .problems.base import Problem
+    from .. import problems as _problems
+    from ..problems.base import Problem
     name = getattr(problem, "name", None) if isinstance(problem, Problem) else None
     return isinstance(name, str) and name in _problems.names() and type(problem) is _problems.get(name)
 
@@ -594,7 +594,7 @@ def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, cert
                              "(not affine noise, not arjevani_chain, not intrinsic randomness plus "
                              "additive noise); use engine='reference' or 'auto'")
         return engine
-    from . import _kernels
+    from . import kernels as _kernels
     why = _kernels.unsupported(problem, optimizer, running=running, certificate=certificate) if fast else \
         "the problem's randomness cannot be drawn ahead"
     if engine == "numba":

@@ -44,11 +44,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import optimizers as _optimizers
-from . import problems as _problems
+from .. import optimizers as _optimizers
+from .. import problems as _problems
 from . import outdir as _outdir
-from . import snapshot as _snapshot
-from .result import NO_SPACE, DamagedError, SimulationResult, read_json
+from ..sim import snapshot as _snapshot
+from ..sim.result import NO_SPACE, DamagedError, SimulationResult, read_json
 
 __all__ = ["Cell", "expand", "run_cell", "run_cells", "cell_key", "SCHEDULER_ENV"]
 
@@ -200,8 +200,8 @@ def expand(problem_config: dict, optimizer_configs: list, labels: list, run: dic
     if n_cells > MAX_CELLS:
         raise ValueError(f"{where}: [sweep] makes {n_cells} cells ({len(optimizer_configs)} optimizer(s) x "
                          f"{' x '.join(str(len(sweep[a])) for a in axes)} values); at most {MAX_CELLS} are allowed")
-    from .catalog import run_value
-    from .simulate import check_noise
+    from .experiment import run_value
+    from ..sim.simulate import check_noise
     for label in labels:
         check_label(label, where)
     cells, keys = [], {}
@@ -326,7 +326,7 @@ def _cell_kwargs(cell: Cell) -> dict:
 def _simulate_cell(cell: Cell, snapshot=None, snapshot_every: float | None = None,
                    resume: bool = False) -> SimulationResult:
     """The simulation of one cell (what a worker runs; only its snapshots are written, if asked)."""
-    from .simulate import SNAPSHOT_EVERY, simulate
+    from ..sim.simulate import SNAPSHOT_EVERY, simulate
     extra = {} if snapshot is None else {
         "snapshot": snapshot, "resume": resume,
         "snapshot_every": SNAPSHOT_EVERY if snapshot_every is None else snapshot_every}
@@ -338,7 +338,7 @@ def _cell_fingerprint(cell: Cell) -> dict:
     """The fingerprint :func:`ratecheck.simulate` will give this cell's run (to check a snapshot first)."""
     import numpy as np
 
-    from .simulate import DEFAULT_BLOCK_SIZE, _x0_array, fingerprint, log_checkpoints
+    from ..sim.simulate import DEFAULT_BLOCK_SIZE, _x0_array, fingerprint, log_checkpoints
     problem = _problems.from_config(_tuplify(cell.problem_config))
     opt = _optimizers.from_config(cell.optimizer_config)
     kw = _cell_kwargs(cell)
@@ -457,7 +457,7 @@ def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True,
 
 
 def _run_cells(cells, out, reuse, progress, workers, scheduler, resume, snapshot_every, notice) -> list:
-    from . import parallel
+    from ..sim import parallel as parallel
     if resume and out is not None:
         check_resumable(cells, out)
     results: list = [None] * len(cells)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as V
+from .. import validate as V
 
 __all__ = ["Parameters", "theorem11", "theorem18", "eps_for_horizon", "SETTINGS", "sweep",
            "coordinate_comparison"]

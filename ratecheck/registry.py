@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import fields
 
-from . import _validate as V
+from . import validate as V
 
 
 def check_parameters(kind: str, name: str, cls, given) -> list[str]:

@@ -20,7 +20,7 @@ import errno
 import os
 from pathlib import Path
 
-from .result import OutputError, make_directory
+from ..sim.result import OutputError, make_directory
 
 try:
     import fcntl
@@ -109,7 +109,7 @@ def check_path(path, *, option: str = "--out", catalog_root=None) -> Path:
                 raise ValueError(f"{option} {str(path)!r}: {str(p)!r} exists and is not a directory")
             break
     if catalog_root is None:
-        from .catalog import catalog_root as _root
+        from .experiment import catalog_root as _root
         catalog_root = _root()
     real = Path(os.path.realpath(path))
     for folder in ("experiments", "problems"):

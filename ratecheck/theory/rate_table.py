@@ -73,7 +73,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import _validate as V
+from .. import validate as V
 
 __all__ = ["Rate", "Prediction", "Reduction", "SYMBOLS", "MEASURES", "table", "row", "keys",
            "accuracy", "complexity", "leading_term", "rate_in", "predicted_slope", "reductions",

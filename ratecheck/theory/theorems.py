@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _validate as V
+from .. import validate as V
 from . import hypotheses as H
 
 __all__ = ["Theorem", "get", "keys", "table", "render", "VERIFIED"]
