@@ -91,9 +91,9 @@ def cmd_list(args) -> int:
         lines.append("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):")
         lines += [f"  {n:22s} {_first_line(_schedules._BETA_REGISTRY[n].__doc__)}" for n in _schedules.beta_names()]
     if what in ("all", "noise"):
-        from .problems.noise import _KINDS
+        from .problems.noise import KINDS
         lines.append("noise kinds (noise = {kind = NAME, sigma = ...}):")
-        lines += [f"  {n:22s} {_first_line(_KINDS[n].__doc__)}" for n in _problems.noise_kinds()]
+        lines += [f"  {n:22s} {_first_line(KINDS[n].__doc__)}" for n in _problems.noise_kinds()]
     print("\n".join(lines))
     return 0
 

@@ -4,6 +4,6 @@ A claim (``claim.py``) names a kind, the cells it reads and the theory row or va
 :func:`evaluate` measures it with an estimator from :mod:`ratecheck.rates` and returns a
 :class:`Verdict`; ``holm.py`` adjusts a report's p-values for multiplicity.
 """
-from .claim import KINDS, Claim, Verdict, evaluate, parse_claims
+from .claim import KINDS, Claim, Verdict, evaluate, parse_claims, values
 
-__all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
+__all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "values", "KINDS"]

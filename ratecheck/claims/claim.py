@@ -68,7 +68,7 @@ from .. import problems as _problems
 from ..theory import theorems as THM
 from .. import theory as TH
 
-__all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "KINDS"]
+__all__ = ["Claim", "Verdict", "parse_claims", "evaluate", "values", "KINDS"]
 
 KINDS = ("rate", "horizon_rate", "upper_bound", "sample_complexity", "linear_rate", "exact", "outcome",
          "hitting_sweep", "advantage", "bound", "hitting_ratio")
@@ -355,7 +355,7 @@ def _prediction(claim: Claim, problem_constants: dict | None = None):
 
 
 # ---------------------------------------------------------------------- evaluation
-def _values(claim: Claim, res) -> np.ndarray:
+def values(claim: Claim, res) -> np.ndarray:
     """The claim's measured quantity, shape (n_checkpoints, replicates)."""
     if claim.metric in CERTIFICATES:
         return res.certificate(claim.lam, **CERTIFICATES[claim.metric])
@@ -546,12 +546,12 @@ def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
     predicted, text = _prediction(claim, constants)
     if claim.kind == "sample_complexity":
         cell, res = chosen[0]
-        fit = F.fit_sample_complexity(res.checkpoints, _values(claim, res), np.array(claim.eps),
+        fit = F.fit_sample_complexity(res.checkpoints, values(claim, res), np.array(claim.eps),
                                       center=claim.center, method=claim.method, rng=seed)
         return _verdict_interval(claim, predicted, text, fit.exponent, fit.ci, fit, keys)
     if claim.kind == "linear_rate":
         cell, res = chosen[0]
-        fit = F.fit_linear_rate(res.checkpoints, _values(claim, res), center=claim.center,
+        fit = F.fit_linear_rate(res.checkpoints, values(claim, res), center=claim.center,
                                 method=claim.method, window=claim.window, rng=seed,
                                 min_replicates=1 if res.replicates < 5 else 5)
         return _verdict_interval(claim, predicted, text, fit.rho, fit.ci, fit, keys,
@@ -560,14 +560,14 @@ def _evaluate_fit(claim: Claim, chosen, keys) -> Verdict:
     if claim.kind == "horizon_rate" or (claim.kind == "upper_bound" and swept):
         order = np.argsort(horizons)
         hs = np.array(horizons, dtype=float)[order]
-        vals = [_values(claim, chosen[i][1])[-1] / _log_factor(h, k) for i, h in zip(order, hs)]
+        vals = [values(claim, chosen[i][1])[-1] / _log_factor(h, k) for i, h in zip(order, hs)]
         fit = F.fit_horizon_sweep(hs, vals, center=claim.center, method=claim.method, rng=seed,
                                   correction=claim.correction)
     else:
         if swept:
             raise ValueError(f"a {claim.kind} claim reads one run; {len(chosen)} cells match")
         cell, res = chosen[0]
-        vals = _values(claim, res) / _log_factor(res.checkpoints.astype(float), k)[:, None]
+        vals = values(claim, res) / _log_factor(res.checkpoints.astype(float), k)[:, None]
         fit = F.fit_rate(res.checkpoints, vals, center=claim.center, method=claim.method,
                          window=claim.window, rng=seed)
     ok = fit.asymptotic is not False and math.isfinite(fit.exponent)
@@ -611,7 +611,7 @@ def _evaluate_hitting(claim: Claim, chosen, keys, seed) -> Verdict:
             raise ValueError(f"cell {cell.key} has no sweep axis {claim.threshold_axis!r}")
         if claim.eps_max is not None and float(eps_value) > claim.eps_max:
             continue
-        steps = _hitting_steps(res.checkpoints, _values(claim, res), float(eps_value) ** claim.threshold_power)
+        steps = _hitting_steps(res.checkpoints, values(claim, res), float(eps_value) ** claim.threshold_power)
         alive = ~res.diverged
         missed = int(np.sum(np.isnan(steps) & alive))
         if missed:
@@ -636,7 +636,7 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
         for cell, res in chosen:
             problem = problems_by_key[cell.key]
             expected = float(getattr(problem, claim.expected_from)())
-            vals = _values(claim, res)[-1]
+            vals = values(claim, res)[-1]
             measured = float(np.mean(vals))
             worst = max(worst, abs(measured - expected) / max(abs(expected), 1e-300))
         verdict = "agrees" if worst <= claim.rtol else "disagrees"
@@ -648,7 +648,7 @@ def _evaluate_direct(claim: Claim, chosen, keys, problems_by_key) -> Verdict:
     # outcome: median of the final metric across replicates, with a distribution-free CI
     verdicts = []
     for cell, res in chosen:
-        vals = _values(claim, res)[-1]
+        vals = values(claim, res)[-1]
         vals = np.sort(vals[np.isfinite(vals)])
         n = vals.size
         if n == 0:
@@ -692,7 +692,7 @@ def _evaluate_bound(claim: Claim, chosen, keys) -> Verdict:
         bound = claim.below if claim.bound_axis is None else cell.value(claim.bound_axis)
         if bound is None:
             raise ValueError(f"cell {cell.key} has no sweep axis {claim.bound_axis!r}")
-        vals = _values(claim, res)[-1]
+        vals = values(claim, res)[-1]
         vals = vals[np.isfinite(vals)]
         if vals.size < 2:
             return Verdict(claim, "inconclusive", float(bound), "", None, None,
@@ -722,7 +722,7 @@ def _evaluate_advantage(claim: Claim, cells, results) -> Verdict:
         for cell, res in picked:
             if cell.value(claim.tune) is None:
                 raise ValueError(f"cell {cell.key} has no sweep axis {claim.tune!r}")
-            rows.append(_values(claim, res)[-1])
+            rows.append(values(claim, res)[-1])
         grids[label] = rows
     keys = tuple(c.key for c, _ in _select(claim, cells, results))
     if not grids[claim.optimizer] or not grids[claim.against]:
@@ -783,7 +783,7 @@ def _evaluate_hitting_ratio(claim: Claim, cells, results) -> Verdict:
         threshold = cell.value(claim.threshold_axis)
         if threshold is None:
             raise ValueError(f"cell {cell.key} has no sweep axis {claim.threshold_axis!r}")
-        steps = _hitting_steps(res.checkpoints, _values(claim, res), float(threshold))
+        steps = _hitting_steps(res.checkpoints, values(claim, res), float(threshold))
         missed = int(np.sum(np.isnan(steps)))
         if missed:
             raise ValueError(f"{missed} of {steps.size} replicates of {label!r} never reached {threshold:g} "

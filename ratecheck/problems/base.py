@@ -166,8 +166,8 @@ class Problem:
         randomness plus additive noise, whose draws interleave).
         """
         from . import _REGISTRY
-        from .noise import _KINDS
-        if type(self) not in _REGISTRY.values() or type(self.noise) not in _KINDS.values():
+        from .noise import KINDS
+        if type(self) not in _REGISTRY.values() or type(self.noise) not in KINDS.values():
             return None          # a user subclass may override anything: reference path
         noisy = self.noise.kind != "none"
         if self.noise.needs_grad or self.oracle_kind == "other":

@@ -38,11 +38,11 @@ from ..registry import check_parameters
 
 __all__ = ["Noise", "make_noise", "noise_kinds"]
 
-_KINDS: dict[str, type] = {}
+KINDS: dict[str, type] = {}
 
 
 def _register(cls):
-    _KINDS[cls.kind] = cls
+    KINDS[cls.kind] = cls
     return cls
 
 
@@ -274,7 +274,7 @@ class Affine(Noise):
 
 
 def noise_kinds() -> list[str]:
-    return sorted(_KINDS)
+    return sorted(KINDS)
 
 
 def make_noise(config, dim: int) -> Noise:
@@ -289,9 +289,9 @@ def make_noise(config, dim: int) -> Noise:
     kind = params.pop("kind", None)
     if kind is None:
         raise ValueError(f"noise needs a 'kind', one of {', '.join(noise_kinds())}")
-    if kind not in _KINDS:
-        raise V.unknown_name("noise kind", kind, _KINDS)
-    cls = _KINDS[kind]
+    if kind not in KINDS:
+        raise V.unknown_name("noise kind", kind, KINDS)
+    cls = KINDS[kind]
     check_parameters("noise kind", kind, cls, params)
     for key, value in params.items():
         if isinstance(value, list):

@@ -175,12 +175,12 @@ def plot_claim(verdict, results, *, title: str | None = None):
     claim, fit = verdict.claim, verdict.fit
     if fit is None or claim.kind in ("exact", "outcome", "hitting_sweep"):
         return None
-    from ..claims.claim import _values
+    from ..claims import values
 
     class _View:  # the claim's quantity under the name plot_stationarity reads
         def __init__(self, res):
             self.__dict__.update(vars(res))
-            self.metrics = {claim.metric: _values(claim, res)}
+            self.metrics = {claim.metric: values(claim, res)}
             self.n_diverged = res.n_diverged
 
     results = [_View(r) for r in results]
