@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..registry import Registry
 from .base import BlockRNG, Optimizer, State
 
-__all__ = ["names", "make", "get", "describe", "Optimizer", "State", "BlockRNG", "from_config"]
+__all__ = ["names", "make", "get", "describe", "registered", "Optimizer", "State", "BlockRNG", "from_config"]
 
 # module name -> class name; one optimizer per module, the module named after it
 _MODULES = {
@@ -31,6 +31,11 @@ _REGISTRY = Registry("optimizer", __name__, _MODULES)
 def names() -> list[str]:
     """Registered optimizer names, sorted."""
     return _REGISTRY.names()
+
+
+def registered(optimizer) -> bool:
+    """Whether ``optimizer`` is an instance of a registered class itself (not of a user's subclass)."""
+    return type(optimizer) in _REGISTRY.values()
 
 
 def get(name: str) -> type[Optimizer]:

@@ -8,13 +8,13 @@ Three engines give the same bits (``tests/test_bits.py``, ``tests/test_fast_path
     block, then ``optimizer.update``. Works for any problem and optimizer.
 ``numpy``
     For built-in problems whose randomness can be drawn many steps at once
-    (:meth:`ratecheck.problems.Problem._batch_kind`): a background thread draws the next chunk of
+    (:meth:`ratecheck.problems.Problem.batch_kind`): a background thread draws the next chunk of
     steps (per block, from the same generators, in the same order) while the main thread runs the
     steps with the optimizer's own NumPy ``update``. A generator fills its output in C order, one
     number after another, so one call for k steps draws exactly the numbers of k calls.
 ``numba``
     The same chunks, with the steps of a supported (problem, optimizer) pair run by a compiled
-    kernel (:mod:`ratecheck._kernels`) that does each element's floating-point operations in the
+    kernel (:mod:`ratecheck.sim.kernels`) that does each element's floating-point operations in the
     order NumPy does them; reductions over coordinates (‖∇F‖², the certificate's spread) stay
     in NumPy, computed afterwards on the stored vectors of the chunk.
 
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import optimizers as _optimizers
 from ..optimizers.base import BlockRNG, Optimizer, State
 
 #: bytes of pre-drawn random numbers per buffer (two buffers: one filled while the other is used);
@@ -166,6 +167,16 @@ class Task:
     stop: int | None = None        # last step of this segment (None: ``steps``)
     dtype: str = "float64"         # "float32": iterates and optimizer state stored in float32
     threads: int = 1               # numba engine: threads that split each block's rows (same bits)
+
+    def __getstate__(self) -> dict:
+        # an engine of another module (RUNNERS) travels with the task, pickled by reference: unpickling
+        # it in a worker process imports its module, which registers it there too
+        return {**vars(self), "runner": RUNNERS.get(self.engine)}
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        state.pop("runner", None)
+        vars(self).update(state)
 
     @property
     def last(self) -> int:
@@ -337,7 +348,8 @@ def to_float32(state: State) -> None:
             setattr(state, key, value.astype(np.float32))
 
 
-def _setup(task: Task):
+def setup(task: Task):
+    """(state, output, book, project, block slices) of a task: what every engine starts from."""
     problem, optimizer = task.problem, task.optimizer
     consts = constants(problem)
     reps = task.x0.shape[0]
@@ -359,6 +371,11 @@ def _setup(task: Task):
     return state, output, book, project, slices
 
 
+#: engines defined in other modules, by name: the compiled engine (:mod:`ratecheck.sim.kernels`)
+#: adds itself here when imported, so that this module does not import it (kernels imports engine)
+RUNNERS: dict = {}
+
+
 def run_task(task: Task) -> Part:
     """Run one part (or one segment of it) with its engine."""
     if task.dtype != "float64" and task.engine != "reference":
@@ -367,16 +384,16 @@ def run_task(task: Task) -> Part:
         return _run_reference(task)
     if task.engine == "numpy":
         return _run_numpy(task)
-    if task.engine == "numba":
-        from . import kernels as _kernels
-        return _kernels.run(task)
+    runner = RUNNERS.get(task.engine)
+    if runner is not None:
+        return runner(task)
     raise ValueError(f"unknown engine {task.engine!r}")  # pragma: no cover - checked by simulate
 
 
 # ------------------------------------------------------------------------------ reference
 def _run_reference(task: Task) -> Part:
     problem, optimizer, grid = task.problem, task.optimizer, task.grid
-    state, output, book, project, slices = _setup(task)
+    state, output, book, project, slices = setup(task)
     c = task.start
     noise_gens = generators(task.noise_seqs, None if c is None else c.noise)
     opt_gens = generators(task.opt_seqs, None if c is None else c.opt)
@@ -424,8 +441,7 @@ def _run_reference(task: Task) -> Part:
 # ---------------------------------------------------------------------------- prefetching
 def served_draws(optimizer: Optimizer) -> str | None:
     """The optimizer's per-step draw method when it can be pre-drawn (registered classes only)."""
-    from ..optimizers import _REGISTRY
-    if not optimizer.uses_randomness or type(optimizer) not in _REGISTRY.values():
+    if not optimizer.uses_randomness or not _optimizers.registered(optimizer):
         return None
     return optimizer.draw_method
 
@@ -452,7 +468,7 @@ class Prefetch:
     """The randomness of a part, drawn chunk by chunk in a background thread.
 
     For each block b, ``R_b[k]`` (rows of b, dim) is the random part of step k's stochastic
-    gradient (see ``Problem._batch_kind``; with ``raw=True`` and a two-point oracle, the uniform
+    gradient (see ``Problem.batch_kind``; with ``raw=True`` and a two-point oracle, the uniform
     draws it is made from) and ``S_b[k]`` (rows of b, 1) the optimizer's draw of step k. Each
     block's generator draws its steps in order, so the numbers are those of the reference engine.
     """
@@ -487,7 +503,7 @@ class Prefetch:
                 if self.raw:
                     self.noise_gens[b].random(out=flat)
                 else:
-                    self.problem._random_part_block(self.noise_gens[b], flat)
+                    self.problem.random_part_block(self.noise_gens[b], flat)
             if S is not None:
                 getattr(self.opt_gens[b], self.method)(out=S[:n].reshape(n * S.shape[1]))
 
@@ -568,8 +584,8 @@ class _Filler:
 # ---------------------------------------------------------------------------------- numpy
 def _run_numpy(task: Task) -> Part:
     problem, optimizer, grid = task.problem, task.optimizer, task.grid
-    kind = problem._batch_kind()
-    state, output, book, project, slices = _setup(task)
+    kind = problem.batch_kind()
+    state, output, book, project, slices = setup(task)
     method = served_draws(optimizer)
     prefetch = Prefetch(task, kind, method, slices)
     if method is not None:
@@ -613,10 +629,10 @@ def _run_numpy(task: Task) -> Part:
                     else:
                         if per_block:
                             for sl in slices:
-                                gbuf[sl] = problem._exact_part(y[sl], t)
+                                gbuf[sl] = problem.exact_part(y[sl], t)
                             g = gbuf
                         else:
-                            g = problem._exact_part(y, t)
+                            g = problem.exact_part(y, t)
                         if kind == "additive":
                             if single:
                                 g += blocks[0][0][k]
