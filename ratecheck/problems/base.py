@@ -40,7 +40,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .noise import Noise, make_noise
+from .noise import KINDS, Noise, make_noise
 
 __all__ = ["Problem", "GradientPiece"]
 
@@ -187,9 +187,7 @@ class Problem:
         batchable (affine noise needs ∇F(x); an oracle whose draws depend on x; intrinsic
         randomness plus additive noise, whose draws interleave).
         """
-        from . import _REGISTRY
-        from .noise import KINDS
-        if type(self) not in _REGISTRY.values() or type(self.noise) not in KINDS.values():
+        if not self.builtin() or type(self.noise) not in KINDS.values():
             return None          # a user subclass may override anything: reference path
         noisy = self.noise.kind != "none"
         if self.noise.needs_grad or self.oracle_kind == "other":
@@ -197,6 +195,11 @@ class Problem:
         if self.oracle_kind == "random":
             return None if noisy else "random"
         return "additive" if noisy else "exact"
+
+    def builtin(self) -> bool:
+        """Whether this is an instance of a built-in family itself (each lives in the module named after it,
+        ``ratecheck.problems.<name>``), not of a user's subclass, which may override anything."""
+        return type(self).__module__ == f"{__package__}.{self.name}"
 
     def batch_kind(self) -> str | None:
         """How the simulator's fast engines may draw this problem's randomness (see ``_batch_kind``)."""

@@ -2,11 +2,13 @@
 
 ``simulate`` (``simulate.py``) checks the request, plans it (segments, processes, threads) and
 hands :class:`~ratecheck.sim.engine.Task` objects to an engine: ``engine.py`` holds the NumPy
-reference engines and what they share (state, output averages, the book of running metrics, the
-noise prefetch); ``kernels.py`` the compiled engine, which composes each optimizer's and problem's
-own compiled pieces; ``normal.py`` the compiled normal draws; ``parallel.py`` the process pool;
-``snapshot.py`` resumable snapshots; ``result.py`` the :class:`SimulationResult` and its
-checksummed files. Nothing here knows about rates, claims or experiments.
+reference engines, ``book.py`` what they record (output averages and certificate, running metrics,
+divergence), ``prefetch.py`` the blocks' generators and the noise drawn ahead; ``kernels.py`` runs
+the compiled engine, whose kernel ``compose.py`` builds from each optimizer's own compiled step and
+each problem's own compiled gradient (``jit.py`` numba helpers, ``libm_sin.py`` glibc's sin,
+``reductions.py`` NumPy's summation orders); ``normal.py`` the compiled normal draws;
+``parallel.py`` the process pool; ``snapshot.py`` resumable snapshots; ``result.py`` the
+:class:`SimulationResult` and its checksummed files. Nothing here knows about rates, claims or experiments.
 """
 from .result import SimulationResult
 from .simulate import log_checkpoints, metric_names, simulate
