@@ -174,7 +174,7 @@ def _view(flat, n: int, w: int, dim: int, dummy):
 
 
 def run(task: _engine.Task):
-    """The numba engine for one part (same result as ``_engine._run_reference``).
+    """The numba engine for one part (the same bits as the reference engine).
 
     The kernel runs block by block (each block's random numbers sit in their own buffer, as drawn),
     a chunk of steps at a time, stopping at checkpoints; a segment (``task.start``, ``task.stop``)
