@@ -79,7 +79,8 @@ from .adam import TINY, WeightDecay, ema_square_update, ema_update
 from .base import ElementStep, Optimizer, State
 
 
-#: AdaMomentum's step of one coordinate: m (A0) by torch's lerp with this step's weight sc0 = 1 − β1,t,
+#: AdaMomentum's step of one coordinate: m (A0) by torch's lerp with the weight w1 = 1 − β1 (o4: w1 < 0.5), or
+#: with o7 (a β1 schedule) this step's weight sc0 = 1 − β1,t,
 #: v (A1) ← β2 v + (1−β2) m² (+ ε), o1 AMSGrad's maximum (A2), o3 ε > 0, o5/o6 coupled/decoupled decay
 #: (sc3 the decoupled factor); o2 rectify: sc2 = 0 a plain momentum step, else the rectified one;
 #: otherwise sc2 = √(1−β2^t); sc1 the signed step size of this step
@@ -90,10 +91,15 @@ if o5:
     g = g + xi * fp3
 m = A0[i, j]
 d = g - m
-if sc0 < 0.5:
-    m = m + d * sc0
+if o7:                                  # a β1 schedule: the weight sc0 changes with t
+    if sc0 < 0.5:
+        m = m + d * sc0
+    else:
+        m = g - d * (1.0 - sc0)
+elif o4:                                # a constant β1: the weight w1 = fp4 (a branch-free loop)
+    m = m + d * fp4
 else:
-    m = g - d * (1.0 - sc0)
+    m = g - d * fp5
 A0[i, j] = m
 v = A1[i, j] * fp0 + (m * fp1) * m
 if o3:
@@ -196,8 +202,10 @@ class AdaMomentum(WeightDecay, Optimizer):
     kernel_step: ClassVar[ElementStep] = ADAMOMENTUM_STEP
 
     def kernel_fixed(self, state: State) -> tuple:
-        FP = [self.beta2, 1.0 - self.beta2, self.eps, self.weight_decay]
-        flags = {"o1": self.amsgrad, "o2": self.rectify, "o3": self.eps > 0.0, **self.decay_flags()}
+        w1 = 0.0 if self.scheduled_beta1 else 1.0 - self.beta1
+        FP = [self.beta2, 1.0 - self.beta2, self.eps, self.weight_decay, w1, 1.0 - w1]
+        flags = {"o1": self.amsgrad, "o2": self.rectify, "o3": self.eps > 0.0, "o4": w1 < 0.5,
+                 "o7": self.scheduled_beta1, **self.decay_flags()}
         return (state.m, state.v, getattr(state, "vmax", None), None), FP, flags
 
     def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
