@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 
 import numpy as np
 
-from .jit import fma, inline, jit, literally, nclip, nmax, nsign, numba
+from . import jit as jit_module
+from . import libm_sin, reductions
+from .jit import inline, jit, literally, nclip, nmax, nsign, numba
 from .libm_sin import far as sin_far, sin_any, sin_taylor
 from .reductions import cert_row, sqsum
 
@@ -41,9 +44,14 @@ _STEPS: dict = {}
 _GRADS: dict = {}
 
 
+#: the helpers the generated code inlines live in other files, which numba's cache (keyed on this file) does not
+#: watch: their source is folded into the keys, so that a change to them compiles anew
+_HELPERS = zlib.crc32(b"".join(open(m.__file__, "rb").read() for m in (jit_module, libm_sin, reductions)))
+
+
 def register(step, gradient) -> tuple[int, int]:
     """(key of the optimizer's ElementStep, key of the problem's GradientPiece), remembered for compiling."""
-    ks, kg = step.key(), gradient.key()
+    ks, kg = (step.key() ^ _HELPERS) & 0x3FFFFFFF, (gradient.key() ^ _HELPERS) & 0x3FFFFFFF
     _STEPS[ks], _GRADS[kg] = step, gradient
     return ks, kg
 
