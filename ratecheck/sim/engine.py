@@ -13,10 +13,13 @@ Three engines give the same bits (``tests/test_bits.py``, ``tests/test_fast_path
     steps with the optimizer's own NumPy ``update``. A generator fills its output in C order, one
     number after another, so one call for k steps draws exactly the numbers of k calls.
 ``numba``
-    The same chunks, with the steps of a supported (problem, optimizer) pair run by a compiled
-    kernel (:mod:`ratecheck.sim.kernels`) that does each element's floating-point operations in the
-    order NumPy does them; reductions over coordinates (‖∇F‖², the certificate's spread) stay
-    in NumPy, computed afterwards on the stored vectors of the chunk.
+    The same chunks, with the steps run by a kernel compiled from the optimizer's and the problem's
+    own compiled pieces (:mod:`ratecheck.sim.kernels`, :mod:`ratecheck.sim.compose`), doing each
+    element's floating-point operations in the order NumPy does them. It lives in another module
+    (it imports this one, not the reverse) and adds itself to :data:`RUNNERS` when imported.
+
+What the engines record is in :mod:`ratecheck.sim.book`, the noise drawn ahead in
+:mod:`ratecheck.sim.prefetch`.
 
 Segments
 --------
