@@ -81,7 +81,7 @@ def sin_any(v, T):
 
 @inline
 def far(x, c0, scaled, sj):
-    """Whether the argument of sin in ``_grad`` at x lies outside ``sin_taylor``'s range (or is NaN)."""
+    """Whether the argument of sin in the gradient at x lies outside ``sin_taylor``'s range (or is NaN)."""
     z = x * sj if scaled else x
     return not (abs(z * c0) < SIN_TAYLOR_MAX)
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .jit import jit
 
-__all__ = ["sqsum", "cert_sums", "cert_row", "pairwise_leaf", "pairwise_abs", "l1", "rowssqsuml1", "rows_cert",
+__all__ = ["sqsum", "cert_sums", "cert_row", "pairwise_leaf", "pairwise_abs", "l1", "rows_sqsum_l1", "rows_cert",
            "AGREED", "reductions_agree"]
 
 @jit
@@ -151,7 +151,7 @@ def l1(a, n):
 
 
 @jit
-def _rowssqsuml1(A):
+def rows_sqsum_l1(A):
     """(``sqsum``, ``l1``) of each row of A, shape (2, rows)."""
     rows, n = A.shape
     out = np.empty((2, rows))
@@ -187,7 +187,7 @@ def reductions_agree(dim: int) -> bool:
             A[2, -1] = np.inf
             A[3, 0] = np.nan
             A[4] *= 1e-160
-            mine = _rowssqsuml1(A)
+            mine = rows_sqsum_l1(A)
             sq, l1 = np.einsum("ij,ij->i", A, A), np.abs(A).sum(axis=1)
             ok = ok and np.array_equal(mine[0], sq, equal_nan=True) and np.array_equal(mine[1], l1, equal_nan=True)
             B, C = A[::-1].copy(), A[:, ::-1].copy()
