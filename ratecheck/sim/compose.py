@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -46,7 +47,7 @@ _GRADS: dict = {}
 
 #: the helpers the generated code inlines live in other files, which numba's cache (keyed on this file) does not
 #: watch: their source is folded into the keys, so that a change to them compiles anew
-_HELPERS = zlib.crc32(b"".join(open(m.__file__, "rb").read() for m in (jit_module, libm_sin, reductions)))
+_HELPERS = zlib.crc32(b"".join(Path(m.__file__).read_bytes() for m in (jit_module, libm_sin, reductions)))
 
 
 def register(step, gradient) -> tuple[int, int]:

@@ -32,7 +32,7 @@ from .jit import jit, numba
 from .libm_sin import SIN_TABLE, sin_agrees
 from .reductions import reductions_agree
 
-__all__ = ["unsupported", "compiled_step", "compiled_gradient", "run", "TILE_BYTES", "VALUE_BYTES",
+__all__ = ["unsupported", "reduces_rows", "compiled_step", "compiled_gradient", "run", "TILE_BYTES", "VALUE_BYTES",
            "MIN_THREAD_ROWS", "PIECES_PER_THREAD"]
 
 #: bytes of state a tile of rows may occupy (runs all the steps of a chunk while it stays in cache)
@@ -48,6 +48,15 @@ def compiled_step(optimizer):
 def compiled_gradient(problem):
     """The problem's GradientPiece, if its own class declares one, else None."""
     return vars(type(problem)).get("kernel_gradient")
+
+
+def reduces_rows(step, optimizer, dim: int) -> bool:
+    """Whether the step's per-replicate code (which may sum over coordinates) runs for this configuration."""
+    if dim == 1 or not step.row_pre + step.row_post:
+        return False
+    _, _, flags = optimizer.kernel_fixed(optimizer.init(np.zeros((1, dim))))
+    names = {name: bool(flags.get(name, False)) for name in OPTIMIZER_FLAGS}
+    return bool(eval(step.row_when, {"__builtins__": {}}, {**names, "dim1": False}))
 
 
 def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str | None:
@@ -69,7 +78,7 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
     why = optimizer.kernel_unsupported()
     if why:
         return why
-    if (certificate and optimizer.output != "iterate" or "sqsum(" in step.row_pre + step.row_post) \
+    if (certificate and optimizer.output != "iterate" or reduces_rows(step, optimizer, int(problem.dim))) \
             and not reductions_agree(int(problem.dim)):
         return ("NumPy's einsum or sum reduces in another order here than the kernel's copy of them "
                 "(the certificate's norms are computed in the kernel)")
