@@ -185,7 +185,8 @@ def cmd_run(args) -> int:
         # the simulations first (resumable, each saved as it completes), then claims and figures,
         # which load the saved results
         try:
-            sweep.run_cells(cells, out, progress=lambda event: console(replace(event, experiment=exp.name)),
+            sweep.run_cells(cells, out, progress=None if args.quiet else (
+                                lambda event: console(replace(event, experiment=exp.name))),
                             resume=args.resume, snapshot_every=args.snapshot_every, workers=args.workers,
                             notice=_note)
         finally:
@@ -230,8 +231,8 @@ def cmd_verify(args) -> int:
     console = Console(quiet=args.quiet)
     with outdir.lock(out, wait=args.wait, on_wait=_note):
         try:
-            outcomes, report = run_all(experiments, out, data=out / "data", mode=mode, progress=console,
-                                       notice=_note)
+            outcomes, report = run_all(experiments, out, data=out / "data", mode=mode,
+                                       progress=None if args.quiet else console, notice=_note)
         finally:
             console.close()
     bad = _print_verdicts(outcomes)
@@ -256,7 +257,8 @@ def cmd_reproduce(args) -> int:
     console = Console(quiet=args.quiet)
     with outdir.lock(out, wait=args.wait, on_wait=_note), outdir.lock(data, wait=args.wait, on_wait=_note):
         try:
-            outcomes, report = run_all(experiments, out, data=data, mode=mode, progress=console, notice=_note)
+            outcomes, report = run_all(experiments, out, data=data, mode=mode,
+                                       progress=None if args.quiet else console, notice=_note)
         finally:
             console.close()
     bad = _print_verdicts(outcomes)

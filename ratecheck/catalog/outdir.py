@@ -58,7 +58,7 @@ def lock(directory, *, wait: bool = False, on_wait=None):
 
     Raises :class:`BusyError` if another process holds it, unless ``wait``: then ``on_wait(message)``
     is called once and the call blocks until the lock is free. An ``OSError`` creating the directory
-    or the lock file is an :class:`~ratecheck.result.OutputError` naming the path.
+    or the lock file is an :class:`~ratecheck.sim.result.OutputError` naming the path.
     """
     directory = make_directory(directory)
     key = os.path.realpath(directory)

@@ -4,7 +4,7 @@ Stages are separate (benchmark style): the simulations write results per cell;
 fits, verdicts and figures read those stored results and never rerun a simulation.
 
 The experiment JSON (``OUT/NAME.json``) and ``report.json`` carry the SHA-256 of their own canonical
-content (:func:`ratecheck.result.json_bytes`); read them with :func:`ratecheck.result.read_json`,
+content (:func:`ratecheck.sim.result.json_bytes`); read them with :func:`ratecheck.sim.result.read_json`,
 which refuses a damaged one naming it.
 """
 from __future__ import annotations
@@ -163,7 +163,7 @@ def _claim_block(v: Verdict) -> list:
 
 
 def apply_holm(outcomes: list) -> None:
-    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.holm.LEVEL`;
+    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.claims.holm.LEVEL`;
     a "disagrees" whose adjusted p-value is above it becomes "inconclusive" in ``holm_verdict``."""
     flat = [(i, j) for i, o in enumerate(outcomes) for j, _ in enumerate(o.verdicts)]
     ps = [outcomes[i].verdicts[j].p_value if outcomes[i].verdicts[j].verdict != "observation" else None

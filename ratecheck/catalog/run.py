@@ -79,7 +79,7 @@ def adopt_legacy(cell: "Cell", out: Path, notice=None) -> None:
 
 def _load_if_done(cell: Cell, directory: Path, damaged=None):
     """The finished result of ``cell`` in ``directory``, or ``None`` (none, another configuration's, or
-    unreadable). A damaged one (:class:`~ratecheck.result.DamagedError`) is reported to
+    unreadable). A damaged one (:class:`~ratecheck.sim.result.DamagedError`) is reported to
     ``damaged(error)`` if given, and otherwise treated as absent."""
     meta_path = directory / "result.json"
     if not meta_path.exists():
@@ -135,7 +135,7 @@ def check_resumable(cells: list, out) -> dict:
 
     Raises ``ValueError`` (naming the cell, what differs and what to do) if one belongs to another
     configuration or version, or is damaged, or if a finished result is damaged
-    (:class:`~ratecheck.result.DamagedError`, naming the file); nothing is written.
+    (:class:`~ratecheck.sim.result.DamagedError`, naming the file); nothing is written.
     """
     found = {}
 
@@ -225,8 +225,8 @@ def run_cells(cells: list[Cell], out: Path | None = None, *, reuse: bool = True,
     notice : callable ``(message)``, optional
         Told, in this process, about a finished result found damaged (it is then recomputed).
     wait : bool
-        If another process holds the lock of ``out`` (see :mod:`ratecheck.outdir`), wait for it
-        (``notice`` is told) instead of raising :class:`~ratecheck.outdir.BusyError`.
+        If another process holds the lock of ``out`` (see :mod:`ratecheck.catalog.outdir`), wait for it
+        (``notice`` is told) instead of raising :class:`~ratecheck.catalog.outdir.BusyError`.
 
     The results are bit-identical however the cells are run, and however often they were resumed.
     Only one process at a time writes into ``out``: this call holds its lock.

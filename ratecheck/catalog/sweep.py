@@ -24,7 +24,7 @@ them. Cells are independent, so running them in any order or in parallel gives
 bit-identical results.
 
 Where the cells run (:func:`run_cells`): serially, in local worker processes (the default
-when more than one cell is left: one per core, see :mod:`ratecheck.parallel`), or on an
+when more than one cell is left: one per core, see :mod:`ratecheck.sim.parallel`), or on an
 existing Dask distributed cluster (``scheduler="tcp://host:8786"``, or the environment variable
 ``RATECHECK_SCHEDULER``; needs ``pip install 'ratecheck[dask]'``), which is how a sweep
 outgrows one machine. Workers only compute; this process saves each result as it arrives,

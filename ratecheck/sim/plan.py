@@ -29,7 +29,7 @@ from . import parallel as parallel
 from .checks import short_repr
 
 __all__ = ["ENGINES", "NUMBA_MIN_WORK", "PARALLEL_MIN_WORK", "FIRST_SEGMENT", "SEGMENT_GROWTH", "PROGRESS_EVERY",
-           "Split", "choose_engine", "split", "run_segments"]
+           "PROGRESS_MAX", "Split", "choose_engine", "split", "run_segments"]
 
 ENGINES = ("auto", "reference", "numpy", "numba")
 #: ``engine="auto"`` compiles a kernel (seconds, the first time) only for runs at least this big,
@@ -41,8 +41,10 @@ PARALLEL_MIN_WORK = 10**7
 FIRST_SEGMENT = 64
 #: a segment is at most this many times longer than the one before it
 SEGMENT_GROWTH = 16
-#: seconds a segment lasts, about, when progress is reported (a report costs one segment start)
+#: seconds a segment lasts, about, when progress is reported: PROGRESS_EVERY at first, then a tenth of
+#: the time run so far, at most PROGRESS_MAX (a 20-minute run reports ~150 times, not 1200)
 PROGRESS_EVERY = 1.0
+PROGRESS_MAX = 10.0
 
 
 def choose_engine(engine, problem, optimizer, *, work: int, running: bool, certificate: bool,
@@ -107,15 +109,16 @@ def run_segments(run, tasks, carry, steps: int, *, every: float, save=None, prog
 
     ``save(carry)`` (if given) is called between two segments when ``every`` seconds have passed since
     the last call; ``progress(steps_done)`` (if given) after every segment, which then lasts about
-    :data:`PROGRESS_EVERY` seconds (or ``every``, if shorter).
+    :data:`PROGRESS_EVERY` seconds, or a tenth of the time run so far up to :data:`PROGRESS_MAX` (or
+    ``every``, if shorter): each segment start costs a little, so their number grows only slowly.
     """
     t = 0 if carry is None else carry.t
     length = FIRST_SEGMENT
-    last_save = time.monotonic()
-    period = every if save is not None else PROGRESS_EVERY
-    if progress is not None:
-        period = min(period, PROGRESS_EVERY)
+    last_save = first = time.monotonic()
     while True:
+        period = every if save is not None else PROGRESS_MAX
+        if progress is not None:
+            period = min(period, max(PROGRESS_EVERY, min(PROGRESS_MAX, (time.monotonic() - first) / 10)))
         stop = min(steps, t + length)
         began = time.perf_counter()
         out = run(tasks(carry, stop))

@@ -331,7 +331,7 @@ class SimulationResult:
             hint = ""
             if (directory / "snapshot.json").exists():
                 hint = "; it holds a resumable snapshot of an unfinished run: continue it with --resume " \
-                       "(ratecheck.snapshot.load_partial reads the checkpoints reached so far)"
+                       "(ratecheck.sim.snapshot.load_partial reads the checkpoints reached so far)"
             raise FileNotFoundError(f"no complete result in {directory} (need result.json and result.npz){hint}")
         try:
             meta, checked = _read_json(meta_path, verify=False)   # the format first: it says how to check
