@@ -22,11 +22,14 @@ import math
 import re
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
 from . import catalog
 from .catalog import outdir as outdir
+from .catalog.formats import measured_text
+from .console import Console
 from . import optimizers as _optimizers
 from . import problems as _problems
 from . import schedules as _schedules
@@ -104,9 +107,7 @@ def _print_verdicts(outcomes) -> int:
     bad = 0
     for o in outcomes:
         for v in o.verdicts:
-            ci = f" [{v.ci[0]:.4g}, {v.ci[1]:.4g}]" if v.ci else ""
-            meas = "—" if v.measured is None else f"{v.measured:.4g}"
-            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
+            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {measured_text(v)}, "
                   f"theory {v.predicted_text or v.predicted} — {v.reason}")
             bad += v.verdict == "disagrees"
     return bad
@@ -169,7 +170,8 @@ def cmd_run(args) -> int:
         exp.run.pop("dtype", None)      # the default: recorded results of float64 runs carry no dtype key
     cells = exp.cells()
     out = _output_dir(Path(args.out) if args.out else Path("out") / exp.name)
-    err = _err
+    console = Console(quiet=args.quiet)
+    err = console.line
     # one writer per directory; the lock file is also the first thing written, so an output directory
     # that cannot be written is reported here, before the start line
     with outdir.lock(out, wait=args.wait, on_wait=_note):
@@ -180,13 +182,15 @@ def cmd_run(args) -> int:
         err(f"  {exp.name}: {len(cells)} run(s) into {out}"
             + (" [FLOAT32 arithmetic]" if exp.run.get("dtype") == "float32" else ""))
 
-        def report(i, n, cell, res):
-            err(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
-
         # the simulations first (resumable, each saved as it completes), then claims and figures,
         # which load the saved results
-        sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
-                        workers=args.workers, notice=_note)
+        try:
+            sweep.run_cells(cells, out, progress=None if args.quiet else (
+                                lambda event: console(replace(event, experiment=exp.name))),
+                            resume=args.resume, snapshot_every=args.snapshot_every, workers=args.workers,
+                            notice=_note)
+        finally:
+            console.close()
         from .catalog.reproduce import run_experiment
         outcome = run_experiment(exp, out, notice=_note)
     flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
@@ -224,8 +228,13 @@ def cmd_verify(args) -> int:
     mode = "quick" if quick else "full"
     experiments = _experiments(args.files, quick)
     out = _output_dir(Path(args.out) if args.out else Path("out") / f"verify-{mode}")
+    console = Console(quiet=args.quiet)
     with outdir.lock(out, wait=args.wait, on_wait=_note):
-        outcomes, report = run_all(experiments, out, data=out / "data", mode=mode, progress=_err, notice=_note)
+        try:
+            outcomes, report = run_all(experiments, out, data=out / "data", mode=mode,
+                                       progress=None if args.quiet else console, notice=_note)
+        finally:
+            console.close()
     bad = _print_verdicts(outcomes)
     print(f"wrote {report}")
     return 1 if bad else 0
@@ -245,8 +254,13 @@ def cmd_reproduce(args) -> int:
         out, data = Path("figures"), Path("results") / "full"
     _output_dir(out)
     _output_dir(data)
+    console = Console(quiet=args.quiet)
     with outdir.lock(out, wait=args.wait, on_wait=_note), outdir.lock(data, wait=args.wait, on_wait=_note):
-        outcomes, report = run_all(experiments, out, data=data, mode=mode, progress=_err, notice=_note)
+        try:
+            outcomes, report = run_all(experiments, out, data=data, mode=mode,
+                                       progress=None if args.quiet else console, notice=_note)
+        finally:
+            console.close()
     bad = _print_verdicts(outcomes)
     print(f"wrote {report}")
     return 1 if bad else 0
@@ -263,6 +277,10 @@ def cmd_table(args) -> int:
 # ---------------------------------------------------------------------------- main
 WAIT_HELP = ("if another ratecheck process is writing into the output directory, wait for it to finish "
              "(default: stop with exit code 4)")
+
+
+QUIET_HELP = ("show no progress (by default: bars with rate and time left on a terminal, plain lines "
+              "otherwise; each run says which engine, processes and threads it used)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -290,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot-every", type=_seconds, default=None, metavar="SECONDS",
                    help="minimum wall time between two resumable snapshots of a run (default 60)")
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("reproduce", help="rerun every experiment in experiments/ and write a report")
@@ -299,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these experiments")
     p.add_argument("--out", help="report/figure directory (default out/quick; --full: figures/, data in results/full)")
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("verify", help="run the claims of some experiments and write a verdict report")
@@ -308,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--full", action="store_true", help="full-size versions")
     p.add_argument("--out", help="output directory (default out/verify-quick or out/verify-full)")
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_verify)
 
     from .bench.bench import register as _register_bench

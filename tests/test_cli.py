@@ -151,9 +151,9 @@ def _killed_run(tmp_path, monkeypatch, text=GOOD):
     import importlib
 
     from ratecheck.sim import snapshot as snap
-    S = importlib.import_module("ratecheck.sim.simulate")
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    PLAN = importlib.import_module("ratecheck.sim.plan")
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     real = snap.save
 
     class Stop(KeyboardInterrupt):

@@ -108,9 +108,9 @@ def run_ratecheck(w: Workload, steps: int, *, workers="auto", engine: str = "aut
 def _engine_for(w: Workload, engine: str, workers) -> tuple[str, str]:
     """(engine that ``engine`` resolves to at the full size, label for the table)."""
     from ..sim import parallel as parallel
-    from ..sim.simulate import DEFAULT_BLOCK_SIZE, _choose_engine
+    from ..sim.simulate import DEFAULT_BLOCK_SIZE, choose_engine
     problem, opt = w.build()
-    chosen = _choose_engine(engine, problem, opt, work=w.work(w.steps), running=w.running,
+    chosen = choose_engine(engine, problem, opt, work=w.work(w.steps), running=w.running,
                             certificate=bool(w.certificate))
     n_blocks = -(-w.replicates // DEFAULT_BLOCK_SIZE)
     n = parallel.resolve_workers(workers, limit=n_blocks if problem.rowwise else 1)
