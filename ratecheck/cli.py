@@ -20,17 +20,26 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import shutil
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
 from . import __version__
 from . import catalog
 from .catalog import outdir as outdir
+from .catalog import sweep as sweep
+from .catalog.reproduce import run_all, run_experiment
 from . import optimizers as _optimizers
 from . import problems as _problems
 from . import schedules as _schedules
+from . import theory
+from .bench import register as register_bench
+from .problems.noise import KINDS as NOISE_KINDS
+from .sim import parallel as parallel
 from .sim.result import OutputError
+from .theory import theorems as theorems
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
 #: exit codes (documented in the module docstring and the README)
@@ -64,36 +73,67 @@ def _first_line(doc: str | None) -> str:
 
 
 # ---------------------------------------------------------------------------- list
-def cmd_list(args) -> int:
-    what = args.what
-    lines: list[str] = []
+def _list_sections(what: str) -> list[tuple[str, list[tuple[str, ...]]]]:
+    """[(heading, rows)] for ``ratecheck list WHAT``; a row is its cells, the description last."""
+    sections = []
     if what in ("all", "optimizers"):
-        lines.append("optimizers:")
-        lines += [f"  {n:22s} {_plain(_optimizers.describe(n))}" for n in _optimizers.names()]
+        sections.append(("optimizers:", [(n, _plain(_optimizers.describe(n))) for n in _optimizers.names()]))
     if what in ("all", "problems"):
-        lines.append("problem families:")
-        lines += [f"  {n:22s} [{_problems.get(n).category}] {_plain(_problems.describe(n))}" for n in _problems.names()]
-        instances = catalog.problem_instances()
-        if instances:
-            lines.append("problem instances (problems/*.toml):")
-            for n, path in instances.items():
-                data = catalog.load_toml(path)
-                lines.append(f"  {n:22s} {data.get('description', '')} (family {data.get('family', '?')})")
+        sections.append(("problem families:", [(n, f"[{_problems.get(n).category}]", _plain(_problems.describe(n)))
+                                               for n in _problems.names()]))
+        rows = []
+        for n, path in catalog.problem_instances().items():
+            data = catalog.load_toml(path)
+            rows.append((n, f"{data.get('description', '')} (family {data.get('family', '?')})"))
+        if rows:
+            sections.append(("problem instances (problems/*.toml):", rows))
     if what in ("all", "experiments"):
-        lines.append("experiments (experiments/*.toml):")
+        rows = []
         for n, path in catalog.experiment_files().items():
             data = catalog.load_toml(path)
             ref = f" [{data['reference']}]" if data.get("reference") else ""
-            lines.append(f"  {n:22s} {data.get('description', '')}{ref}")
+            rows.append((n, f"{data.get('description', '')}{ref}"))
+        sections.append(("experiments (experiments/*.toml):", rows))
     if what in ("all", "schedules"):
-        lines.append("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):")
-        lines += [f"  {n:22s} {_first_line(_schedules._REGISTRY[n].__doc__)}" for n in _schedules.names()]
-        lines.append("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):")
-        lines += [f"  {n:22s} {_first_line(_schedules._BETA_REGISTRY[n].__doc__)}" for n in _schedules.beta_names()]
+        sections.append(("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):",
+                         [(n, _first_line(_schedules.get(n).__doc__)) for n in _schedules.names()]))
+        sections.append(("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):",
+                         [(n, _first_line(_schedules.get_beta(n).__doc__)) for n in _schedules.beta_names()]))
     if what in ("all", "noise"):
-        from .problems.noise import KINDS
-        lines.append("noise kinds (noise = {kind = NAME, sigma = ...}):")
-        lines += [f"  {n:22s} {_first_line(KINDS[n].__doc__)}" for n in _problems.noise_kinds()]
+        sections.append(("noise kinds (noise = {kind = NAME, sigma = ...}):",
+                         [(n, _first_line(NOISE_KINDS[n].__doc__)) for n in _problems.noise_kinds()]))
+    return sections
+
+
+def _aligned(rows: list[tuple[str, ...]], name_width: int, width: int | None) -> list[str]:
+    """Rows as lines in columns: the names padded to ``name_width``, each middle column to its
+    widest cell, and the last cell wrapped to ``width`` characters under its own column
+    (``None``: one line per row, so that ``ratecheck list | grep NAME`` finds whole rows)."""
+    widths = [name_width] + [max(len(r[i]) for r in rows) for i in range(1, len(rows[0]) - 1)]
+    indent = 2 + sum(w + 2 for w in widths)
+    out = []
+    for row in rows:
+        head = "  " + "".join(f"{cell:<{w}}  " for cell, w in zip(row[:-1], widths))
+        text = row[-1]
+        if width is None or len(head) + len(text) <= width:
+            out.append((head + text).rstrip())
+        else:  # at least 40 characters of text a line, however narrow the terminal
+            out += textwrap.wrap(text, width=max(width, indent + 40), initial_indent=head,
+                                 subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False)
+    return out
+
+
+def cmd_list(args) -> int:
+    """``ratecheck list [WHAT]``: the registered names with one line each, in aligned columns,
+    wrapped to the terminal's width when standard output is a terminal."""
+    sections = _list_sections(args.what)
+    name_width = max((len(row[0]) for _, rows in sections for row in rows), default=0)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    lines: list[str] = []
+    for heading, rows in sections:
+        lines.append(heading)
+        if rows:
+            lines += _aligned(rows, name_width, width)
     print("\n".join(lines))
     return 0
 
@@ -159,7 +199,6 @@ def _seed(text: str) -> int:
 
 
 def cmd_run(args) -> int:
-    from .catalog import sweep as sweep
     exp = catalog.load_experiment(args.file, quick=args.quick)
     if args.seed is not None:
         exp.run["seed"] = args.seed
@@ -187,7 +226,6 @@ def cmd_run(args) -> int:
         # which load the saved results
         sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
                         workers=args.workers, notice=_note)
-        from .catalog.reproduce import run_experiment
         outcome = run_experiment(exp, out, notice=_note)
     flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
     for row in outcome.meta["cells"]:
@@ -219,7 +257,6 @@ def _experiments(names, quick):
 
 
 def cmd_verify(args) -> int:
-    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.files, quick)
@@ -232,7 +269,6 @@ def cmd_verify(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.only, quick)
@@ -253,8 +289,6 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_table(args) -> int:
-    from .theory import theorems as theorems
-    from . import theory
     print(theory.render(args.format))
     print(theorems.render(args.format))
     return 0
@@ -310,8 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
     p.set_defaults(func=cmd_verify)
 
-    from .bench.bench import register as _register_bench
-    _register_bench(sub)
+    register_bench(sub)
 
     p = sub.add_parser("table", help="print the theory table of optimal rates")
     p.add_argument("--format", choices=["markdown", "latex"], default="markdown")
@@ -334,7 +367,6 @@ def _one_line(err: BaseException) -> str:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .sim import parallel as parallel
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

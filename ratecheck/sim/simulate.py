@@ -122,7 +122,7 @@ from ..optimizers.base import Optimizer
 from .result import SimulationResult, _jsonable, git_state, utc_now
 
 __all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size", "check_noise",
-           "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS", "MAX_STEPS"]
+           "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS", "MAX_STEPS", "choose_engine"]
 
 DEFAULT_BLOCK_SIZE = 256
 ENGINES = ("auto", "reference", "numpy", "numba")
@@ -604,6 +604,11 @@ def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, cert
     if not why and work >= NUMBA_MIN_WORK:
         return "numba"
     return "numpy" if fast else "reference"
+
+
+#: the engine ``simulate(engine=...)`` resolves to (public for ``ratecheck bench``, which labels its rows
+#: with it; interim alias until the simulation stage's rename lands)
+choose_engine = _choose_engine
 
 
 def _describe(problem, replicates: int = PROBE_POINTS) -> dict:
