@@ -23,20 +23,16 @@ import re
 import shutil
 import signal
 import sys
-import textwrap
 from pathlib import Path
 
 from . import __version__
 from . import catalog
+from .catalog import listing as listing
 from .catalog import outdir as outdir
 from .catalog import sweep as sweep
 from .catalog.reproduce import run_all, run_experiment
-from . import optimizers as _optimizers
-from . import problems as _problems
-from . import schedules as _schedules
 from . import theory
 from .bench import register as register_bench
-from .problems.noise import KINDS as NOISE_KINDS
 from .sim import parallel as parallel
 from .sim.result import OutputError
 from .theory import theorems as theorems
@@ -59,82 +55,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "run"
 
 
-def _plain(text: str) -> str:
-    """Strip reST markup (``code``, :math:`x`) for terminal output."""
-    text = re.sub(r":math:`([^`]*)`", r"\1", text)
-    for tex, uni in ((r"\alpha", "α"), (r"\beta", "β"), (r"\mu", "μ"), (r"\sqrt", "√"), (r"\,", ""),
-                     (r"\epsilon", "ε"), (r"\lambda", "λ")):
-        text = text.replace(tex, uni)
-    return text.replace("``", "").replace("\\", "\\")
-
-
-def _first_line(doc: str | None) -> str:
-    return _plain((doc or "").strip().splitlines()[0]) if doc else ""
-
-
 # ---------------------------------------------------------------------------- list
-def _list_sections(what: str) -> list[tuple[str, list[tuple[str, ...]]]]:
-    """[(heading, rows)] for ``ratecheck list WHAT``; a row is its cells, the description last."""
-    sections = []
-    if what in ("all", "optimizers"):
-        sections.append(("optimizers:", [(n, _plain(_optimizers.describe(n))) for n in _optimizers.names()]))
-    if what in ("all", "problems"):
-        sections.append(("problem families:", [(n, f"[{_problems.get(n).category}]", _plain(_problems.describe(n)))
-                                               for n in _problems.names()]))
-        rows = []
-        for n, path in catalog.problem_instances().items():
-            data = catalog.load_toml(path)
-            rows.append((n, f"{data.get('description', '')} (family {data.get('family', '?')})"))
-        if rows:
-            sections.append(("problem instances (problems/*.toml):", rows))
-    if what in ("all", "experiments"):
-        rows = []
-        for n, path in catalog.experiment_files().items():
-            data = catalog.load_toml(path)
-            ref = f" [{data['reference']}]" if data.get("reference") else ""
-            rows.append((n, f"{data.get('description', '')}{ref}"))
-        sections.append(("experiments (experiments/*.toml):", rows))
-    if what in ("all", "schedules"):
-        sections.append(("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):",
-                         [(n, _first_line(_schedules.get(n).__doc__)) for n in _schedules.names()]))
-        sections.append(("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):",
-                         [(n, _first_line(_schedules.get_beta(n).__doc__)) for n in _schedules.beta_names()]))
-    if what in ("all", "noise"):
-        sections.append(("noise kinds (noise = {kind = NAME, sigma = ...}):",
-                         [(n, _first_line(NOISE_KINDS[n].__doc__)) for n in _problems.noise_kinds()]))
-    return sections
-
-
-def _aligned(rows: list[tuple[str, ...]], name_width: int, width: int | None) -> list[str]:
-    """Rows as lines in columns: the names padded to ``name_width``, each middle column to its
-    widest cell, and the last cell wrapped to ``width`` characters under its own column
-    (``None``: one line per row, so that ``ratecheck list | grep NAME`` finds whole rows)."""
-    widths = [name_width] + [max(len(r[i]) for r in rows) for i in range(1, len(rows[0]) - 1)]
-    indent = 2 + sum(w + 2 for w in widths)
-    out = []
-    for row in rows:
-        head = "  " + "".join(f"{cell:<{w}}  " for cell, w in zip(row[:-1], widths))
-        text = row[-1]
-        if width is None or len(head) + len(text) <= width:
-            out.append((head + text).rstrip())
-        else:  # at least 40 characters of text a line, however narrow the terminal
-            out += textwrap.wrap(text, width=max(width, indent + 40), initial_indent=head,
-                                 subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False)
-    return out
-
-
 def cmd_list(args) -> int:
-    """``ratecheck list [WHAT]``: the registered names with one line each, in aligned columns,
-    wrapped to the terminal's width when standard output is a terminal."""
-    sections = _list_sections(args.what)
-    name_width = max((len(row[0]) for _, rows in sections for row in rows), default=0)
+    """``ratecheck list [WHAT]``: the registered names, one line each in aligned columns, wrapped to
+    the terminal's width when standard output is a terminal (whole rows on a line otherwise)."""
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    lines: list[str] = []
-    for heading, rows in sections:
-        lines.append(heading)
-        if rows:
-            lines += _aligned(rows, name_width, width)
-    print("\n".join(lines))
+    print(listing.render(listing.sections(args.what), width))
     return 0
 
 
@@ -306,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list optimizers, problems, experiments, schedules, noise kinds")
     p.add_argument("what", nargs="?", default="all",
-                   choices=["all", "optimizers", "problems", "experiments", "schedules", "noise"])
+                   choices=listing.WHAT)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("run", help="run one experiment file and write results and a figure")

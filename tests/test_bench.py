@@ -1,12 +1,16 @@
 """`ratecheck bench` runs end to end (tiny workloads; speed claims live in its output, not in tests)."""
 import argparse
 import dataclasses
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import ratecheck.catalog.listing
+import ratecheck.cli
 from ratecheck import bench
 from ratecheck.bench import jax_loop, torch_loop, workloads
 from ratecheck.sim import normal
@@ -124,3 +128,16 @@ def test_the_package_exports_its_public_api():
     for name in bench.__all__:
         assert getattr(bench, name) is not None
     assert bench.WORKLOADS is workloads.WORKLOADS and bench.run_benchmark.__module__ == "ratecheck.bench.command"
+
+
+def test_bench_and_the_cli_follow_the_house_rules():
+    """Issue 15: modules of at most ~400 lines, and no ratecheck module imported inside a function
+    (only the optional jax, optax, torch and numba are)."""
+    files = [*Path(bench.__file__).parent.glob("*.py"), Path(ratecheck.cli.__file__),
+             Path(ratecheck.catalog.listing.__file__)]
+    for path in files:
+        src = path.read_text()
+        assert len(src.splitlines()) <= 400 or path.name == "cli.py", path
+        assert not re.findall(r"^[ \t]+(?:from \.|from ratecheck|import ratecheck)", src, re.M), path
+        inner = re.findall(r"^[ \t]+import (\w+)", src, re.M)
+        assert set(inner) <= {"jax", "optax", "torch", "numba"}, (path, inner)

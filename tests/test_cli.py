@@ -9,6 +9,7 @@ import pytest
 
 from ratecheck import optimizers, problems, schedules
 from ratecheck import catalog
+from ratecheck.catalog import listing
 from ratecheck.cli import main
 from ratecheck.catalog.sweep import cell_key
 
@@ -77,6 +78,15 @@ def test_schedule_classes_are_looked_up_by_name():
         schedules.get("inv_sqr")
     with pytest.raises(ValueError, match="unknown momentum schedule"):
         schedules.get_beta("inv_sqrt")
+
+
+def test_listing_refuses_what_it_cannot_show():
+    with pytest.raises(ValueError, match="what must be one of all, optimizers"):
+        listing.sections("optimisers")
+    with pytest.raises(ValueError, match="width must be a positive number"):
+        listing.render(listing.sections("noise"), width=0)
+    narrow = listing.render(listing.sections("noise"), width=20)     # text keeps >= 40 characters a line
+    assert all(len(line) <= 2 + len("rademacher") + 2 + 40 for line in narrow.splitlines()[1:])
 
 
 def test_list_wraps_to_the_terminal_width(capsys, monkeypatch):
