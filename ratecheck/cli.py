@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import shutil
 import signal
 import sys
 from dataclasses import replace
@@ -27,13 +28,17 @@ from pathlib import Path
 
 from . import __version__
 from . import catalog
+from .catalog import listing as listing
 from .catalog import outdir as outdir
+from .catalog import sweep as sweep
 from .catalog.formats import measured_text
+from .catalog.reproduce import run_all, run_experiment
 from .console import Console
-from . import optimizers as _optimizers
-from . import problems as _problems
-from . import schedules as _schedules
+from . import theory
+from .bench import register as register_bench
+from .sim import parallel as parallel
 from .sim.result import OutputError
+from .theory import theorems as theorems
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
 #: exit codes (documented in the module docstring and the README)
@@ -53,51 +58,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "run"
 
 
-def _plain(text: str) -> str:
-    """Strip reST markup (``code``, :math:`x`) for terminal output."""
-    text = re.sub(r":math:`([^`]*)`", r"\1", text)
-    for tex, uni in ((r"\alpha", "α"), (r"\beta", "β"), (r"\mu", "μ"), (r"\sqrt", "√"), (r"\,", ""),
-                     (r"\epsilon", "ε"), (r"\lambda", "λ")):
-        text = text.replace(tex, uni)
-    return text.replace("``", "").replace("\\", "\\")
-
-
-def _first_line(doc: str | None) -> str:
-    return _plain((doc or "").strip().splitlines()[0]) if doc else ""
-
-
 # ---------------------------------------------------------------------------- list
 def cmd_list(args) -> int:
-    what = args.what
-    lines: list[str] = []
-    if what in ("all", "optimizers"):
-        lines.append("optimizers:")
-        lines += [f"  {n:22s} {_plain(_optimizers.describe(n))}" for n in _optimizers.names()]
-    if what in ("all", "problems"):
-        lines.append("problem families:")
-        lines += [f"  {n:22s} [{_problems.get(n).category}] {_plain(_problems.describe(n))}" for n in _problems.names()]
-        instances = catalog.problem_instances()
-        if instances:
-            lines.append("problem instances (problems/*.toml):")
-            for n, path in instances.items():
-                data = catalog.load_toml(path)
-                lines.append(f"  {n:22s} {data.get('description', '')} (family {data.get('family', '?')})")
-    if what in ("all", "experiments"):
-        lines.append("experiments (experiments/*.toml):")
-        for n, path in catalog.experiment_files().items():
-            data = catalog.load_toml(path)
-            ref = f" [{data['reference']}]" if data.get("reference") else ""
-            lines.append(f"  {n:22s} {data.get('description', '')}{ref}")
-    if what in ("all", "schedules"):
-        lines.append("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):")
-        lines += [f"  {n:22s} {_first_line(_schedules._REGISTRY[n].__doc__)}" for n in _schedules.names()]
-        lines.append("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):")
-        lines += [f"  {n:22s} {_first_line(_schedules._BETA_REGISTRY[n].__doc__)}" for n in _schedules.beta_names()]
-    if what in ("all", "noise"):
-        from .problems.noise import KINDS
-        lines.append("noise kinds (noise = {kind = NAME, sigma = ...}):")
-        lines += [f"  {n:22s} {_first_line(KINDS[n].__doc__)}" for n in _problems.noise_kinds()]
-    print("\n".join(lines))
+    """``ratecheck list [WHAT]``: the registered names, one line each in aligned columns, wrapped to
+    the terminal's width when standard output is a terminal (whole rows on a line otherwise)."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print(listing.render(listing.sections(args.what), width))
     return 0
 
 
@@ -160,7 +126,6 @@ def _seed(text: str) -> int:
 
 
 def cmd_run(args) -> int:
-    from .catalog import sweep as sweep
     exp = catalog.load_experiment(args.file, quick=args.quick)
     if args.seed is not None:
         exp.run["seed"] = args.seed
@@ -191,7 +156,6 @@ def cmd_run(args) -> int:
                             notice=_note)
         finally:
             console.close()
-        from .catalog.reproduce import run_experiment
         outcome = run_experiment(exp, out, notice=_note)
     flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
     for row in outcome.meta["cells"]:
@@ -223,7 +187,6 @@ def _experiments(names, quick):
 
 
 def cmd_verify(args) -> int:
-    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.files, quick)
@@ -241,7 +204,6 @@ def cmd_verify(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.only, quick)
@@ -267,8 +229,6 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_table(args) -> int:
-    from .theory import theorems as theorems
-    from . import theory
     print(theory.render(args.format))
     print(theorems.render(args.format))
     return 0
@@ -290,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list optimizers, problems, experiments, schedules, noise kinds")
     p.add_argument("what", nargs="?", default="all",
-                   choices=["all", "optimizers", "problems", "experiments", "schedules", "noise"])
+                   choices=listing.WHAT)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("run", help="run one experiment file and write results and a figure")
@@ -331,8 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_verify)
 
-    from .bench.bench import register as _register_bench
-    _register_bench(sub)
+    register_bench(sub)
 
     p = sub.add_parser("table", help="print the theory table of optimal rates")
     p.add_argument("--format", choices=["markdown", "latex"], default="markdown")
@@ -355,7 +314,6 @@ def _one_line(err: BaseException) -> str:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .sim import parallel as parallel
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

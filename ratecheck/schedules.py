@@ -43,8 +43,8 @@ from . import validate as V
 from .registry import check_parameters
 
 __all__ = ["Schedule", "Constant", "InvSqrt", "Inv", "InvMu", "InvSqrtAffine", "HorizonSqrt",
-           "make", "names", "as_schedule",
-           "BetaSchedule", "OneMinusInvSqrt", "Geometric", "make_beta", "beta_names", "as_beta"]
+           "make", "names", "get", "as_schedule",
+           "BetaSchedule", "OneMinusInvSqrt", "Geometric", "make_beta", "beta_names", "get_beta", "as_beta"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -156,6 +156,13 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def get(name: str) -> type[Schedule]:
+    """The step-size schedule class registered as ``name`` (its docstring states the rule)."""
+    if name not in _REGISTRY:
+        raise V.unknown_name("schedule", name, _REGISTRY)
+    return _REGISTRY[name]
+
+
 def make(name: str, **params) -> Schedule:
     """Build a schedule by name, e.g. ``make("inv_sqrt", lr=0.5)``."""
     if name not in _REGISTRY:
@@ -238,6 +245,13 @@ class Geometric(BetaSchedule):
 
 def beta_names() -> list[str]:
     return sorted(_BETA_REGISTRY)
+
+
+def get_beta(name: str) -> type[BetaSchedule]:
+    """The momentum schedule class registered as ``name`` (its docstring states the rule)."""
+    if name not in _BETA_REGISTRY:
+        raise V.unknown_name("momentum schedule", name, _BETA_REGISTRY)
+    return _BETA_REGISTRY[name]
 
 
 def make_beta(name: str, **params) -> BetaSchedule:
