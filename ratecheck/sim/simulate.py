@@ -119,6 +119,7 @@ from . import engine as _engine
 from .. import validate as V
 from . import parallel as parallel
 from ..optimizers.base import Optimizer
+from ..schedules import unconfirmed_callables
 from .result import SimulationResult, _jsonable, git_state, utc_now
 
 __all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size", "check_noise",
@@ -503,6 +504,11 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
                          grid=grid, running=running, certificate=certificate, dtype=dtype, x0=x0)
         carry = None
         if resume:
+            if unconfirmed_callables(optimizer):
+                raise ValueError(f"resume=True with a callable {', '.join(unconfirmed_callables(optimizer))}: ratecheck "
+                                 f"compares only its repr and source, not what it computes; pass the same function as "
+                                 f"ratecheck.schedules.from_callable(fn, same_on_resume=True) to say so, or use a "
+                                 f"named schedule")
             snap = _snapshot.read(snapshot, fp)
             if snap is not None:
                 carry = snap.carry
