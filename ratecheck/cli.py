@@ -31,6 +31,7 @@ from . import optimizers as _optimizers
 from . import problems as _problems
 from . import schedules as _schedules
 from .sim.result import OutputError
+from .fit_command import register as _register_fit
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
 #: exit codes (documented in the module docstring and the README)
@@ -312,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .bench.bench import register as _register_bench
     _register_bench(sub)
+
+    _register_fit(sub)
 
     p = sub.add_parser("table", help="print the theory table of optimal rates")
     p.add_argument("--format", choices=["markdown", "latex"], default="markdown")
