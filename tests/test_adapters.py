@@ -2,6 +2,7 @@
 Adam/ADOPT on the same noise, replicate independence, float64, pickling, experiment files."""
 import json
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -188,3 +189,15 @@ def test_torch_and_optax_in_an_experiment_file(tmp_path):
     assert meta["claims"][0]["verdict"] in ("agrees", "disagrees", "inconclusive")
     saved = json.loads((out / meta["cells"][0]["key"] / "result.json").read_text())
     assert saved["optimizer"]["name"] in ("torch:NAdam", "optax:lion")
+
+
+def test_missing_extras_name_what_to_install(monkeypatch, tmp_path, capsys):
+    for module, name, extra in (("torch", "torch:Adam", "ratecheck[torch]"), ("optax", "optax:adam", "ratecheck[jax]")):
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, module, None)
+            with pytest.raises(ImportError, match=extra.replace("[", r"\[").replace("]", r"\]")):
+                optimizers.make(name, lr=0.1)
+            exp = tmp_path / "x.toml"
+            exp.write_text(EXPERIMENT)
+            assert main(["run", str(exp), "--out", str(tmp_path / "o")]) == 2
+            assert extra in capsys.readouterr().err

@@ -38,6 +38,7 @@ from typing import ClassVar
 import numpy as np
 
 from .base import Optimizer, State
+from .from_torch import MissingExtra
 
 __all__ = ["from_optax", "OptaxOptimizer", "require_jax", "resolve_factory"]
 
@@ -45,12 +46,12 @@ PREFIX = "optax_"
 
 
 def require_jax():
-    """``(jax, optax)`` with float64 enabled, or ImportError naming the extra to install."""
+    """``(jax, optax)`` with float64 enabled, or :class:`MissingExtra` naming the extra to install."""
     try:
         import jax
         import optax
     except ImportError:
-        raise ImportError("optax optimizers need JAX and optax: pip install 'ratecheck[jax]'") from None
+        raise MissingExtra("optax optimizers need JAX and optax: pip install 'ratecheck[jax]'") from None
     jax.config.update("jax_enable_x64", True)
     return jax, optax
 

@@ -45,7 +45,7 @@ import numpy as np
 
 from .base import Optimizer, State
 
-__all__ = ["from_torch", "TorchOptimizer", "ELEMENTWISE", "require_torch", "resolve_class"]
+__all__ = ["from_torch", "TorchOptimizer", "ELEMENTWISE", "require_torch", "resolve_class", "MissingExtra"]
 
 #: torch.optim classes whose statistics are all per coordinate (run as one tensor of replicates)
 ELEMENTWISE = frozenset({"SGD", "Adam", "AdamW", "NAdam", "RAdam", "Adamax", "Adagrad", "Adadelta",
@@ -56,12 +56,17 @@ REFUSED = {"LBFGS": "it needs a closure that re-evaluates the loss", "SparseAdam
 FULL, SCALAR_TENSOR, NUMBER = "torch_", "torchs_", "torchn_"
 
 
+class MissingExtra(ImportError, ValueError):
+    """An optional dependency is not installed; the message names the extra (a ValueError too, so the
+    command line reports it in one line with exit code 2)."""
+
+
 def require_torch():
-    """``torch``, or ImportError naming the extra to install."""
+    """``torch``, or :class:`MissingExtra` naming the extra to install."""
     try:
         import torch
     except ImportError:
-        raise ImportError("torch optimizers need PyTorch: pip install 'ratecheck[torch]'") from None
+        raise MissingExtra("torch optimizers need PyTorch: pip install 'ratecheck[torch]'") from None
     return torch
 
 
