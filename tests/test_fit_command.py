@@ -136,3 +136,19 @@ def test_malformed_npz_and_jsonl(tmp_path, capsys):
         assert main(["fit", str(tmp_path / name), "--out", str(tmp_path / "o")]) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_wandb_wide_export_and_tensorboard_single_run(tmp_path, capsys):
+    t, v = curves(replicates=6, seed=4)
+    runs = [f"run-{r} - train/loss" for r in range(6)]
+    header = ["Step"] + [c for r in runs for c in (r, r + "__MIN", r + "__MAX")] + ["_runtime"]
+    with open(tmp_path / "wandb.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for k, tt in enumerate(t):
+            w.writerow([tt] + [x for r in range(6) for x in (v[k, r], v[k, r] * 0.9, v[k, r] * 1.1)] + [k * 0.1])
+    report = fit_json(capsys, tmp_path / "wandb.csv", "--y", "loss", "--out", tmp_path)
+    assert report["replicates"] == 6 and report["x"] == "Step"
+    (tmp_path / "tb.csv").write_text("Wall time,Step,Value\n" + "".join(f"{k}.5,{k},{1 / k}\n" for k in range(1, 20)))
+    assert main(["fit", str(tmp_path / "tb.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "too few replicates for an interval: 1" in capsys.readouterr().err

@@ -28,11 +28,13 @@ import numpy as np
 
 from ..sim.result import SimulationResult
 
-__all__ = ["Curves", "read_table", "read_curves", "STEP_NAMES", "REPLICATE_NAMES", "VALUE_NAMES"]
+__all__ = ["Curves", "read_table", "read_curves", "STEP_NAMES", "REPLICATE_NAMES", "VALUE_NAMES", "NOT_VALUES"]
 
 STEP_NAMES = ("step", "_step", "global_step", "steps", "iteration", "iter", "t", "checkpoint")
 REPLICATE_NAMES = ("replicate", "seed", "run", "rep", "trial")
 VALUE_NAMES = ("value", "loss", "metric", "y")
+#: columns of logger exports that are never a replicate of a wide log (clock time, epochs)
+NOT_VALUES = ("wall time", "wall_time", "relative time", "time", "timestamp", "_runtime", "_timestamp", "epoch")
 
 
 @dataclass
@@ -164,10 +166,13 @@ def read_curves(path, *, x: str | None = None, y: str | None = None, replicate: 
             choices.append(f"values = {ycol!r} (the only other column)")
         return _pivot(path, t_all, cols[rcol], _floats(cols[ycol], f"{path}: column {ycol!r}"), xcol, ycol, rcol,
                       choices)
-    wide = [n for n in names if n != xcol and (y is None or y in n)]
+    wide = [n for n in names if n != xcol and (y is None or y in n) and n.lower() not in NOT_VALUES
+            and not n.endswith(("__MIN", "__MAX"))]
     if y is not None and not wide:
         raise ValueError(f"--y {y!r}: no column contains it; columns are {', '.join(names)}")
-    wide = [n for n in wide if not n.endswith(("__MIN", "__MAX", "_step", "_runtime", "_timestamp"))]
+    single = next((n for n in wide if n.lower() in VALUE_NAMES), None) if y is None else None
+    if single is not None:                       # one run's log (e.g. TensorBoard's Wall time, Step, Value)
+        wide = [single]
     values = np.column_stack([_floats(cols[n], f"{path}: column {n!r}") for n in wide]) if wide else \
         np.empty((t_all.size, 0))
     choices.append(f"replicates = {len(wide)} column(s) {', '.join(map(repr, wide[:4]))}"
