@@ -201,3 +201,9 @@ def test_missing_extras_name_what_to_install(monkeypatch, tmp_path, capsys):
             exp.write_text(EXPERIMENT)
             assert main(["run", str(exp), "--out", str(tmp_path / "o")]) == 2
             assert extra in capsys.readouterr().err
+
+
+def test_optax_with_a_random_key_is_refused():
+    pytest.importorskip("optax")
+    with pytest.raises(ValueError, match="random key"):
+        optimizers.from_optax("noisy_sgd", lr=0.1, key=0).init(np.zeros((3, 2)))

@@ -155,6 +155,9 @@ class OptaxOptimizer(Optimizer):
         jax, _ = require_jax()
         init, _, _ = self.functions(state.x.shape[1])
         for i, leaf in enumerate(jax.tree_util.tree_leaves(init(state.x))):
+            if jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key) or leaf.dtype == np.uint32:
+                raise ValueError(f"{self.name} keeps a random key in its state: every replicate would draw the "
+                                 f"same numbers; optax transformations with randomness are not supported")
             setattr(state, f"{PREFIX}{i:03d}", np.array(leaf))
 
     def update(self, state: State, g: np.ndarray) -> None:
