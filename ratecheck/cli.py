@@ -38,6 +38,7 @@ from . import theory
 from .bench import register as register_bench
 from .sim import parallel as parallel
 from .sim.result import OutputError
+from .fit_command import register as register_fit
 from .theory import theorems as theorems
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
@@ -292,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     register_bench(sub)
+
+    register_fit(sub)
 
     p = sub.add_parser("table", help="print the theory table of optimal rates")
     p.add_argument("--format", choices=["markdown", "latex"], default="markdown")

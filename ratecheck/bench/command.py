@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..sim import parallel
 from ..sim.simulate import log_checkpoints
-from . import jax_loop, torch_loop, workloads
+from . import adapters, jax_loop, torch_loop, workloads
 from .report import Report, Row, format_table, machine, targets
 from .workloads import FILLS, Workload
 
@@ -113,6 +113,17 @@ def _time_torch(s: _Session, w: Workload, steps: int, version: str) -> None:
     s.add(Row(w.key, f"PyTorch ({version}, {n} thread{'s' if n > 1 else ''})", t, w.work(steps)))
 
 
+def _time_adapters(s: _Session, w: Workload, steps: int, jax: bool, torch: bool) -> None:
+    """W1 only: the from_torch/from_optax adapters beside the hand-written loops (target: at most
+    :data:`~ratecheck.bench.adapters.TARGET` times the loop's time)."""
+    rows, ratios = adapters.measure(w.key, quick=steps == w.quick_steps, torch=torch, jax=jax, progress=s.say)
+    for row in rows:
+        s.add(row)
+    for kind, ratio in ratios.items():
+        s.report.notes.append(f"{w.key}: {kind} adapter / hand-written {kind} loop = {ratio:.2f}x "
+                              f"(target at most {adapters.TARGET}x)")
+
+
 def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto", engine: str = "auto",
                   jax: bool = True, torch: bool = True, memory: bool = True, progress=None) -> Report:
     """Measure the workloads ``keys`` (of :data:`~ratecheck.bench.workloads.WORKLOADS`);
@@ -138,6 +149,8 @@ def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto",
             _time_jax(s, w, steps, jax_version)
         if torch_version:
             _time_torch(s, w, steps, torch_version)
+        if key == "W1" and (jax_version or torch_version):
+            _time_adapters(s, w, steps, jax=bool(jax_version), torch=bool(torch_version))
     if memory and "W3" in keys:
         chosen = workloads.engine_for(workloads.WORKLOADS["W3"], engine, 1)[0]       # the full-size run's engine
         for steps in ((10**3, 10**4) if quick else (10**4, 10**6)):

@@ -285,6 +285,20 @@ class SimulationResult:
         return (f"SimulationResult({self.optimizer.get('name')} on {self.problem.get('name')}, "
                 f"steps={self.steps}, replicates={self.replicates}{flag}, {self.message})")
 
+    def to_dataframe(self):
+        """The recorded metrics in long format: one row per checkpoint and replicate, columns ``step``,
+        ``replicate`` and one per metric (what ``ratecheck fit`` reads back). Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("SimulationResult.to_dataframe needs pandas: pip install pandas") from None
+        k, r = len(self.checkpoints), self.replicates
+        columns = {"step": np.repeat(np.asarray(self.checkpoints, dtype=np.int64), r),
+                   "replicate": np.tile(np.arange(r), k)}
+        columns.update({name: np.asarray(values, dtype=np.float64).reshape(k * r)
+                        for name, values in self.metrics.items()})
+        return pd.DataFrame(columns)
+
     def summary(self) -> str:
         """One line: size, dtype (flagged when not float64), divergence."""
         flag = f" [{self.dtype.upper()} arithmetic]" if self.dtype != "float64" else ""

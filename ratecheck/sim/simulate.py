@@ -116,6 +116,7 @@ from . import snapshot as _snapshot
 from .. import validate as V
 from . import parallel as parallel
 from ..optimizers.base import Optimizer
+from ..schedules import unconfirmed_callables
 from .checks import (MAX_CHECKPOINTS, MAX_STEPS, CheckedProblem, check_noise, check_problem, check_size,
                      checkpoint_grid, describe_problem, fingerprint, is_built_in, json_constants, log_checkpoints,
                      memory_estimate, seed_record, short_repr, x0_array)
@@ -289,6 +290,11 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
                          grid=grid, running=running, certificate=certificate, dtype=dtype, x0=x0)
         carry = None
         if resume:
+            if unconfirmed_callables(optimizer):
+                raise ValueError(f"resume=True with a callable {', '.join(unconfirmed_callables(optimizer))}: ratecheck "
+                                 f"compares only its repr and source, not what it computes; pass the same function as "
+                                 f"ratecheck.schedules.from_callable(fn, same_on_resume=True) to say so, or use a "
+                                 f"named schedule")
             snap = _snapshot.read(snapshot, fp)
             if snap is not None:
                 carry = snap.carry
