@@ -116,12 +116,9 @@ def _time_torch(s: _Session, w: Workload, steps: int, version: str) -> None:
 def _time_adapters(s: _Session, w: Workload, steps: int, jax: bool, torch: bool) -> None:
     """W1 only: the from_torch/from_optax adapters beside the hand-written loops (target: at most
     :data:`~ratecheck.bench.adapters.TARGET` times the loop's time)."""
-    rows, ratios = adapters.measure(w.key, quick=steps == w.quick_steps, torch=torch, jax=jax, progress=s.say)
+    rows, _ = adapters.measure(w.key, quick=steps == w.quick_steps, torch=torch, jax=jax, progress=s.say)
     for row in rows:
         s.add(row)
-    for kind, ratio in ratios.items():
-        s.report.notes.append(f"{w.key}: {kind} adapter / hand-written {kind} loop = {ratio:.2f}x "
-                              f"(target at most {adapters.TARGET}x)")
 
 
 def run_benchmark(keys, *, quick: bool = False, repeat: int = 1, workers="auto", engine: str = "auto",
