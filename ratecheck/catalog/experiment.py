@@ -290,7 +290,7 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
                                         "against", "lam", "ratio"})
         if unknown:
             raise ValueError(f"{where}: [figure] unknown key(s) {', '.join(unknown)}")
-    from ..claims.claim import parse_claims
+    from ..claims import parse_claims
     claims = parse_claims(data.get("claim"), labels, where)
     exp = Experiment(name=name, path=path, description=data.get("description", ""),
                      summary=data.get("summary", ""), reference=data.get("reference", ""), run=run,
