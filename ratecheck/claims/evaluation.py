@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import optimizers as _optimizers
-from .. import problems as _problems
+from .. import optimizers
+from .. import problems
 from ..theory import hypotheses as HYP
 from ..theory import theorems as THM
 from .base import Claim, Verdict, has_metric, power_of_ten, same_value, select_cells
@@ -42,8 +42,8 @@ def check_hypotheses(claim: Claim, cells, results) -> list:
     if claim.theorem is None:
         return []
     thm = THM.get(claim.theorem)
-    runs = [(_problems.from_config(dict(cell.problem_config)),
-             _optimizers.from_config(dict(cell.optimizer_config)).describe())
+    runs = [(problems.from_config(dict(cell.problem_config)),
+             optimizers.from_config(dict(cell.optimizer_config)).describe())
             for cell, _ in select_cells(claim, cells, results)]
     out = []
     for name in thm.hypotheses:
