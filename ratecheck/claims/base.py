@@ -248,9 +248,11 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def power_of_ten(n) -> str:
-    """``100000`` -> ``10⁵`` (a power of ten as people write it); other numbers as ``:g``."""
+    """``100000`` -> ``10⁵``, ``200000`` -> ``2·10⁵`` (as people write step counts); other numbers as ``:g``."""
     n = float(n)
-    k = round(math.log10(n)) if n > 0 else None
-    if k is not None and k >= 2 and n == 10.0 ** k:
-        return "10" + str(k).translate(_SUPERSCRIPT)
+    if n >= 1e4:
+        k = int(math.floor(math.log10(n)))
+        m = n / 10.0 ** k
+        if m == round(m):
+            return ("" if m == 1 else f"{int(m)}·") + "10" + str(k).translate(_SUPERSCRIPT)
     return f"{n:g}"
