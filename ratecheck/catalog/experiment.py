@@ -58,7 +58,7 @@ except ModuleNotFoundError:  # Python < 3.11
 from .. import validate as V
 from .. import optimizers as _optimizers
 from .. import problems as _problems
-from ..claims.claim import parse_claims
+from ..claims import parse_claims
 from ..sim.simulate import check_noise, check_size, log_checkpoints, metric_names
 from .cells import RUN_INTEGERS, check_label, expand, run_value, tuplify
 
