@@ -262,7 +262,7 @@ def as_schedule(value, field: str = "lr") -> Schedule:
         if name is None:
             raise ValueError(f"{field}: a schedule table needs a 'schedule' key, one of {', '.join(names())}")
         return make(name, **params)
-    if V._is_real(value):
+    if V.is_real(value):
         return Constant(V.nonnegative(field, value))
     raise TypeError(f"{field} must be a number, a Schedule, a callable t -> lr or a table with a 'schedule' key, "
                     f"got {value!r}")
@@ -379,7 +379,7 @@ def as_beta(value, field: str):
             return make_beta(name, **params)
         except (TypeError, ValueError) as err:
             raise type(err)(f"{field}: {err}") from None
-    if V._is_real(value):
+    if V.is_real(value):
         return V.beta(field, value)
     raise TypeError(f"{field} must be a number in [0, 1) or a table with a 'schedule' key "
-                    f"({', '.join(beta_names())}), got {V._short(value)}")
+                    f"({', '.join(beta_names())}), got {V.short(value)}")
