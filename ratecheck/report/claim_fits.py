@@ -201,8 +201,11 @@ def plot_exponent_sweep(verdicts, cells, results, *, x: str, metric: str, horizo
         if i == 0:
             ex.set_ylabel(f"{METRIC_LABELS.get(metric, metric)} at $t=T$")
     runs = [r for rs in by_label.values() for r in rs]
-    note = summary_text(runs, metric, "median", (0.25, 0.75)) if runs else None
-    legend_below(fig, handles, labels, title=f"exponents: fits over $T$; examples: {note}" if note else None)
+    note = summary_text(runs, metric, "median", None) if runs else None
+    if note and not note.startswith(("one", "deterministic")):
+        note += ", bars: quartiles"
+    legend_below(fig, handles, labels,
+                 title=f"exponents: fitted over $T$ (95% CI); examples: {note}" if note else None)
     if suptitle:
         fig.suptitle(wrapped(suptitle, int(fig.get_size_inches()[0] * 11)), fontsize=11)
     return fig

@@ -90,7 +90,7 @@ def axis_symbol(axis: str) -> str:
 
 def format_value(value) -> str:
     """A number in mathtext (no dollars): powers of ten as ``10^{5}``, large or small ones with three digits
-    and a power of ten, the rest as ``%g``; anything else as text."""
+    and a power of ten, the rest with four significant digits; anything else as text."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         return r"\mathrm{" + str(value).replace("_", r"\_").replace(" ", r"\ ") + "}"
     v = float(value)
@@ -100,7 +100,7 @@ def format_value(value) -> str:
         if abs(mant - round(mant)) < 1e-9 and round(mant) == 1:
             return ("-" if v < 0 else "") + f"10^{{{exp}}}"
         return f"{mant:.3g}" + r"\times 10^{" + str(exp) + "}"
-    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
 
 def panel_title(values, shown=None) -> str:

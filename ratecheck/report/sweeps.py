@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import NullFormatter, ScalarFormatter
+from matplotlib.ticker import ScalarFormatter
 
-from .style import METRIC_LABELS, axis_symbol, format_value, legend_below, series_style, wrapped
+from .style import (METRIC_LABELS, axis_symbol, compact_log_labels, format_value, legend_below, series_style,
+                    wrapped)
 
 __all__ = ["plot_phase", "plot_advantage", "plot_hitting_ratio"]
 
@@ -118,7 +119,7 @@ def plot_hitting_ratio(verdicts_by_x: dict, *, x: str, reference: str, against: 
     ax.set_yscale("log")
     ax.set_xlabel(f"${axis_symbol(x)}$")
     ax.yaxis.set_major_formatter(ScalarFormatter())
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    compact_log_labels(ax.yaxis)  # a ratio spans less than a decade: label 2, 3, ... too
     ax.set_ylabel(f"iterations of {against}\n/ iterations of {reference}", fontsize=9)
     ax.grid(True, alpha=0.3)
     legend_below(fig, ncols=1)
