@@ -56,8 +56,11 @@ def plot_claim(verdict, results, *, title: str | None = None):
     if claim.metric in CERTIFICATE_LABELS:
         label = CERTIFICATE_LABELS[claim.metric] + rf", $\lambda = {claim.lam:g}$"
     pred = verdict.predicted
-    theory = dict(color="k", ls=(0, (4, 2)), lw=1.3)
-    fitted = dict(color="#D55E00", lw=2.2)
+    # the fit and the theory line are drawn over the data (zorder), the fit translucent, so that all three
+    # stay visible where they coincide
+    theory = dict(color="k", ls=(0, (4, 2)), lw=1.3, zorder=6)
+    fitted = dict(color="#D55E00", lw=2.2, alpha=0.8, zorder=5)
+    note = None
     if claim.kind == "sample_complexity":
         inv = 1.0 / np.asarray(fit.eps)
         ax.loglog(inv, fit.hitting_times, "o", color="#0072B2", label=r"$T(\epsilon)$, " + claim.center)
@@ -101,6 +104,7 @@ def plot_claim(verdict, results, *, title: str | None = None):
             res = results[0]
             plot_stationarity([res], [claim.optimizer], metric=claim.metric, center=claim.center, ax=ax,
                               legend=False)
+            note = summary_text([res], claim.metric, claim.center, (0.25, 0.75))
             x = res.checkpoints[(res.checkpoints >= fit.window[0]) & (res.checkpoints <= fit.window[1])]
             ax.set_xlabel("iterations $t$")
         x = np.asarray(x, dtype=float)
@@ -117,7 +121,7 @@ def plot_claim(verdict, results, *, title: str | None = None):
         compact_log_labels(ax.yaxis)
     ax.set_title(title or claim_title(claim), fontsize=10)
     ax.grid(True, alpha=0.3)
-    legend_below(fig, ncols=1)
+    legend_below(fig, ncols=1, title=note)
     return fig
 
 
