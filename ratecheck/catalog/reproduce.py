@@ -4,7 +4,7 @@ Stages are separate (benchmark style): the simulations write results per cell;
 fits, verdicts and figures read those stored results and never rerun a simulation.
 
 The experiment JSON (``OUT/NAME.json``) and ``report.json`` carry the SHA-256 of their own canonical
-content (:func:`ratecheck.result.json_bytes`); read them with :func:`ratecheck.result.read_json`,
+content (:func:`ratecheck.sim.result.json_bytes`); read them with :func:`ratecheck.sim.result.read_json`,
 which refuses a damaged one naming it.
 """
 from __future__ import annotations
@@ -18,6 +18,8 @@ import numpy as np
 from .. import __version__
 from .. import problems as _problems
 from .experiment import Experiment
+from .formats import measured_text, number
+from .run import Progress, run_cells
 from ..claims import Claim, Verdict, evaluate
 from ..claims.holm import LEVEL, holm
 from ..report import (LINEAR_METRICS, exponent_points, panel_titles, plot_advantage, plot_claim,
@@ -39,19 +41,17 @@ class Outcome:
 def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, progress=None,
                    figures: bool = True, notice=None) -> Outcome:
     """Simulate every cell of ``exp`` (saved under ``data``, default ``out``), evaluate its claims,
-    and write ``experiment.json`` plus figures into ``out``. ``notice(message)`` is told about a
+    and write ``experiment.json`` plus figures into ``out``. ``progress(event)`` is told what the cells
+    do (:class:`~ratecheck.catalog.run.Progress`, with ``experiment`` set); ``notice(message)`` about a
     stored result found damaged (and recomputed)."""
-    from .sweep import run_cells
-
     out = Path(out)
     data = Path(data) if data is not None else out
     cells = exp.cells()
 
-    def report(i, n, cell, res):
-        if progress:
-            progress(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
+    def report(event: Progress) -> None:
+        progress(replace(event, experiment=exp.name))
 
-    results = run_cells(cells, data, progress=report, notice=notice)
+    results = run_cells(cells, data, progress=report if progress else None, notice=notice)
     problems_by_key = {c.key: _problems.from_config(dict(c.problem_config)) for c in cells}
     verdicts = [evaluate(claim, cells, results, problems_by_key) for claim in exp.claims]
 
@@ -129,12 +129,6 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
     return Outcome(exp, meta, verdicts, written)
 
 
-def _fmt(x) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.4g}"
-
-
 _MARKS = {"agrees": "✅ agrees", "disagrees": "❌ disagrees", "inconclusive": "⚠️ inconclusive",
           "observation": "👁 observation"}
 
@@ -145,14 +139,13 @@ def _theorem_cell(v: Verdict) -> str:
 
 
 def verdict_row(exp_name: str, v: Verdict) -> str:
-    ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
     mark = _MARKS[v.verdict]
     if v.verdict == "observation":  # outside the theorem's hypotheses: not a check of it
         mark += f" (measured: {v.measured_verdict})"
     holm = "" if v.holm_verdict in (None, v.verdict) else f"; Holm: {v.holm_verdict}"
     p = "" if v.p_value is None else f" p = {v.p_value:.3g}"
     return (f"| {exp_name} | {v.claim.name} | {_theorem_cell(v)} | {v.claim.kind} | "
-            f"{v.predicted_text or _fmt(v.predicted)} | {_fmt(v.measured)}{ci} | {mark}{holm} |{p} |")
+            f"{v.predicted_text or number(v.predicted)} | {measured_text(v)} | {mark}{holm} |{p} |")
 
 
 def _claim_block(v: Verdict) -> list:
@@ -168,16 +161,15 @@ def _claim_block(v: Verdict) -> list:
             lines.append(f"  - {'✓' if h.holds else '✗'} {h.name}: {h.why}")
     else:
         lines.append("  - Theorem: none named (the claim's reading of its source is not checked)")
-    ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
     p = "" if v.p_value is None else f", p = {v.p_value:.3g}"
-    lines.append(f"  - Measured {_fmt(v.measured)}{ci} against {v.predicted_text or _fmt(v.predicted)}{p}: {v.reason}")
+    lines.append(f"  - Measured {measured_text(v)} against {v.predicted_text or number(v.predicted)}{p}: {v.reason}")
     if v.claim.note:
         lines.append(f"  - Note: {v.claim.note}")
     return lines
 
 
 def apply_holm(outcomes: list) -> None:
-    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.holm.LEVEL`;
+    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.claims.holm.LEVEL`;
     a "disagrees" whose adjusted p-value is above it becomes "inconclusive" in ``holm_verdict``."""
     flat = [(i, j) for i, o in enumerate(outcomes) for j, _ in enumerate(o.verdicts)]
     ps = [outcomes[i].verdicts[j].p_value if outcomes[i].verdicts[j].verdict != "observation" else None
@@ -244,11 +236,15 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
 
 def run_all(experiments: list, out: Path, *, data: Path, mode: str, progress=None,
             notice=None) -> tuple[list, Path]:
+    """Run every experiment (its cells under ``data/NAME``), then write the report into ``out``.
+
+    ``progress(event)`` gets a :class:`~ratecheck.catalog.run.Progress` of kind ``"experiment"`` as each
+    experiment starts (``done`` of ``total``), then its cells' events."""
     start = time.perf_counter()
     outcomes = []
     for i, exp in enumerate(experiments, 1):
         if progress:
-            progress(f"[{i}/{len(experiments)}] {exp.name}")
+            progress(Progress("experiment", i, len(experiments), experiment=exp.name))
         outcomes.append(run_experiment(exp, out, data=Path(data) / exp.name, progress=progress, notice=notice))
     path = write_report(outcomes, out, mode=mode, elapsed=time.perf_counter() - start)
     return outcomes, path

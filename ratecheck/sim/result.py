@@ -35,6 +35,7 @@ import datetime
 import errno
 import functools
 import hashlib
+import io
 import json
 import os
 import platform
@@ -45,9 +46,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy
+
+from .. import __version__
 
 __all__ = ["SimulationResult", "FORMAT_VERSION", "READABLE_VERSIONS", "atomic_write_bytes", "versions",
-           "git_state", "utc_now", "json_bytes", "read_json", "DamagedError", "OutputError", "JSON_CHECKSUM_KEY"]
+           "git_state", "utc_now", "json_bytes", "jsonable", "make_directory", "read_json", "DamagedError",
+           "OutputError", "JSON_CHECKSUM_KEY", "NO_SPACE"]
 
 #: the on-disk layout written (bump when it changes; 2 added dtype and provenance, 3 the JSON checksum)
 FORMAT_VERSION = 3
@@ -81,7 +86,7 @@ def _canonical(doc: dict) -> bytes:
 def json_bytes(doc: dict, *, indent=2, default=None) -> bytes:
     """``doc`` as stored JSON text, with ``json_sha256``: the SHA-256 of its canonical form (sorted keys,
     no spaces) without that key, which :func:`read_json` recomputes."""
-    doc = json.loads(json.dumps(_jsonable(doc), allow_nan=True, default=default))   # tuples, numpy, Paths
+    doc = json.loads(json.dumps(jsonable(doc), allow_nan=True, default=default))   # tuples, numpy, Paths
     doc.pop(JSON_CHECKSUM_KEY, None)
     doc[JSON_CHECKSUM_KEY] = hashlib.sha256(_canonical(doc)).hexdigest()
     return (json.dumps(doc, indent=indent, allow_nan=True, ensure_ascii=False) + "\n").encode()
@@ -135,9 +140,6 @@ def _umask() -> int:
 
 def versions() -> dict:
     """Versions of the packages that determine the numbers (numba only when it was imported)."""
-    import scipy
-
-    from .. import __version__
     out = {"ratecheck": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
            "python": platform.python_version(), "platform": platform.platform()}
     numba = sys.modules.get("numba")
@@ -283,6 +285,20 @@ class SimulationResult:
         return (f"SimulationResult({self.optimizer.get('name')} on {self.problem.get('name')}, "
                 f"steps={self.steps}, replicates={self.replicates}{flag}, {self.message})")
 
+    def to_dataframe(self):
+        """The recorded metrics in long format: one row per checkpoint and replicate, columns ``step``,
+        ``replicate`` and one per metric (what ``ratecheck fit`` reads back). Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("SimulationResult.to_dataframe needs pandas: pip install pandas") from None
+        k, r = len(self.checkpoints), self.replicates
+        columns = {"step": np.repeat(np.asarray(self.checkpoints, dtype=np.int64), r),
+                   "replicate": np.tile(np.arange(r), k)}
+        columns.update({name: np.asarray(values, dtype=np.float64).reshape(k * r)
+                        for name, values in self.metrics.items()})
+        return pd.DataFrame(columns)
+
     def summary(self) -> str:
         """One line: size, dtype (flagged when not float64), divergence."""
         flag = f" [{self.dtype.upper()} arithmetic]" if self.dtype != "float64" else ""
@@ -310,7 +326,6 @@ class SimulationResult:
             arrays["output_x"] = self.output_x
         for name, values in self.metrics.items():
             arrays[f"metric/{name}"] = values
-        import io
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         data = buf.getvalue()
@@ -330,7 +345,7 @@ class SimulationResult:
             hint = ""
             if (directory / "snapshot.json").exists():
                 hint = "; it holds a resumable snapshot of an unfinished run: continue it with --resume " \
-                       "(ratecheck.snapshot.load_partial reads the checkpoints reached so far)"
+                       "(ratecheck.sim.snapshot.load_partial reads the checkpoints reached so far)"
             raise FileNotFoundError(f"no complete result in {directory} (need result.json and result.npz){hint}")
         try:
             meta, checked = _read_json(meta_path, verify=False)   # the format first: it says how to check
@@ -353,7 +368,6 @@ class SimulationResult:
         if hashlib.sha256(data).hexdigest() != meta.get("npz_sha256"):
             raise DamagedError(f"{npz_path} is damaged: it does not match the checksum in {meta_path} "
                                f"(incomplete or modified); rerun the simulation", npz_path)
-        import io
         with np.load(io.BytesIO(data)) as z:
             arrays = {k: z[k] for k in z.files}
         metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metric/")}
@@ -386,11 +400,12 @@ def make_directory(directory) -> Path:
     return directory
 
 
-def _jsonable(obj):
+def jsonable(obj):
+    """``obj`` with tuples as lists, NumPy arrays and scalars as Python values, keys as strings (for JSON)."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, np.generic):
