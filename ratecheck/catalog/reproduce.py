@@ -22,8 +22,9 @@ from .formats import measured_text, number
 from .run import Progress, run_cells
 from ..claims import Claim, Verdict, evaluate
 from ..claims.holm import LEVEL, holm
-from ..report.figures import (LINEAR_METRICS, plot_advantage, plot_claim, plot_hitting_ratio, plot_panels, plot_phase,
-                               plot_stationarity, save_figure)
+from ..report import (LINEAR_METRICS, exponent_points, panel_titles, plot_advantage, plot_claim,
+                      plot_exponent_sweep, plot_hitting_ratio, plot_panels, plot_phase, plot_stationarity,
+                      save_figure, short_title)
 from ..sim.result import atomic_write_bytes, json_bytes, make_directory
 
 __all__ = ["Outcome", "run_experiment", "write_report"]
@@ -35,13 +36,6 @@ class Outcome:
     meta: dict
     verdicts: list
     figures: list
-
-
-def _panel_name(cell, shown=None) -> str:
-    """A panel's title: the cell's sweep values, only the axes in ``shown`` when given (the first axis of
-    each zipped group stands for the rest, which vary with it)."""
-    return ", ".join(f"{a.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{a.split('.')[-1]}={v}"
-                     for a, v in cell.values if shown is None or a in shown)
 
 
 def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, progress=None,
@@ -78,8 +72,16 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
     written = []
     if figures:
         make_directory(out)
-        title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
+        # short title on the figure; the full settings are its caption (JSON and the files' metadata)
+        title = short_title(exp.name, exp.reference)
+        meta["caption"] = caption = " ".join(
+            part for part in (exp.description and exp.description.rstrip(".") + ".",
+                              exp.reference and f"Source: {exp.reference}.",
+                              f"Run: {exp.run}.", exp.sweep and f"Sweep: {exp.sweep}.") if part)
         spec = exp.figure
+        swept = [axis for axis in exp.sweep if "," not in axis]
+        parameter = next((a for a in swept if a != "horizon"), None) if "horizon" in swept and len(swept) == 2 \
+            else None
         if spec.get("kind") == "phase":
             fig = plot_phase(cells, results, x=spec["x"], y=spec["y"], metric=spec.get("metric", metric),
                              threshold=spec["threshold"], below=spec.get("below", True), suptitle=title)
@@ -100,23 +102,27 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
                                      suptitle=title)
             meta["hitting_ratio"] = {str(k): {"measured": v.measured, "ci": list(v.ci) if v.ci else None,
                                               "bound_ratio": b, "reason": v.reason} for k, (v, b) in by_x.items()}
+        elif parameter and len({value for pts in exponent_points(verdicts, parameter).values()
+                                for value, _ in pts}) >= 3:  # one fitted exponent per value: plot those
+            fig = plot_exponent_sweep(verdicts, cells, results, x=parameter, metric=metric, suptitle=title)
         elif not exp.sweep:
             fig = plot_stationarity(results, exp.labels, metric=metric, title=title,
                                     logy=metric not in LINEAR_METRICS)
         else:
             panels: dict = {}
             leading = {key.split(",")[0].strip() for key in exp.sweep}
-            for cell, res in zip(cells, results):
-                entry = panels.setdefault(_panel_name(cell, leading), ([], []))
+            for cell, res, name in zip(cells, results, panel_titles([c.values for c in cells], leading)):
+                entry = panels.setdefault(name, ([], []))
                 entry[0].append(res)
                 entry[1].append(cell.label)
             fig = plot_panels(panels, metric=metric, suptitle=title)
-        written += save_figure(fig, out / exp.name)
+        written += save_figure(fig, out / exp.name, caption=caption)
         by_key = dict(zip((c.key for c in cells), results))
         for i, v in enumerate(verdicts, 1):
             fig = plot_claim(v, [by_key[k] for k in v.cells])
             if fig is not None:
-                written += save_figure(fig, out / f"{exp.name}_claim{i}")
+                written += save_figure(fig, out / f"{exp.name}_claim{i}",
+                                       caption=f"{v.claim.name}. {v.claim.source()}")
     meta["figures"] = [p.name for p in written]
     make_directory(out)
     atomic_write_bytes(out / f"{exp.name}.json", json_bytes(meta, default=str))
