@@ -32,3 +32,13 @@ def test_the_public_api_is_unchanged_and_silent(recwarn):
     from ratecheck.fit_rate import fit_linear_rate, fit_sample_complexity  # noqa: F401
     assert ratecheck.optimizers.make("adam").name == "adam" and ratecheck.problems.make("quadratic", dim=2).dim == 2
     assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+
+
+def test_the_catalog_is_found_from_any_directory(tmp_path, monkeypatch):
+    """An editable install finds problems/ and experiments/ in its repository, whatever the cwd."""
+    from ratecheck import catalog
+    monkeypatch.delenv("RATECHECK_CATALOG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    root = catalog.catalog_root()
+    assert (root / "experiments").is_dir() and (root / "problems").is_dir()
+    assert "gd_linear_rate" in catalog.experiment_files()

@@ -82,7 +82,7 @@ def catalog_root() -> Path:
     cwd = Path.cwd()
     if (cwd / "problems").is_dir() and (cwd / "experiments").is_dir():
         return cwd
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]          # ratecheck/catalog/experiment.py -> the repository
 
 
 def load_toml(path) -> dict:
