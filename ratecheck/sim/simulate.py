@@ -246,8 +246,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if dtype == "float32" and x0.size and np.abs(x0).max() > np.finfo(np.float32).max:
         raise ValueError(f"x0 has entries beyond float32's range (|x| <= {np.finfo(np.float32).max:.4g}); "
                          f"use dtype='float64' or a smaller start")
-    engine = choose_engine(engine, problem, optimizer, work=replicates * dim * steps, running=running,
-                            certificate=certificate, dtype=dtype)
+    engine = choose_engine(engine, problem, optimizer, work=replicates * dim * steps, steps=steps,
+                           running=running, certificate=certificate, dtype=dtype)
 
     n_blocks = -(-replicates // block_size)
     noise_root, opt_root = seq.spawn(2)
