@@ -20,17 +20,26 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import shutil
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
 from . import catalog
+from .catalog import listing as listing
 from .catalog import outdir as outdir
-from . import optimizers as _optimizers
-from . import problems as _problems
-from . import schedules as _schedules
+from .catalog import sweep as sweep
+from .catalog.formats import measured_text
+from .catalog.reproduce import run_all, run_experiment
+from .console import Console
+from . import theory
+from .bench import register as register_bench
+from .sim import parallel as parallel
 from .sim.result import OutputError
+from .fit_command import register as register_fit
+from .theory import theorems as theorems
 
 _USER_ERRORS = (ValueError, TypeError, OSError)
 #: exit codes (documented in the module docstring and the README)
@@ -50,51 +59,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "run"
 
 
-def _plain(text: str) -> str:
-    """Strip reST markup (``code``, :math:`x`) for terminal output."""
-    text = re.sub(r":math:`([^`]*)`", r"\1", text)
-    for tex, uni in ((r"\alpha", "α"), (r"\beta", "β"), (r"\mu", "μ"), (r"\sqrt", "√"), (r"\,", ""),
-                     (r"\epsilon", "ε"), (r"\lambda", "λ")):
-        text = text.replace(tex, uni)
-    return text.replace("``", "").replace("\\", "\\")
-
-
-def _first_line(doc: str | None) -> str:
-    return _plain((doc or "").strip().splitlines()[0]) if doc else ""
-
-
 # ---------------------------------------------------------------------------- list
 def cmd_list(args) -> int:
-    what = args.what
-    lines: list[str] = []
-    if what in ("all", "optimizers"):
-        lines.append("optimizers:")
-        lines += [f"  {n:22s} {_plain(_optimizers.describe(n))}" for n in _optimizers.names()]
-    if what in ("all", "problems"):
-        lines.append("problem families:")
-        lines += [f"  {n:22s} [{_problems.get(n).category}] {_plain(_problems.describe(n))}" for n in _problems.names()]
-        instances = catalog.problem_instances()
-        if instances:
-            lines.append("problem instances (problems/*.toml):")
-            for n, path in instances.items():
-                data = catalog.load_toml(path)
-                lines.append(f"  {n:22s} {data.get('description', '')} (family {data.get('family', '?')})")
-    if what in ("all", "experiments"):
-        lines.append("experiments (experiments/*.toml):")
-        for n, path in catalog.experiment_files().items():
-            data = catalog.load_toml(path)
-            ref = f" [{data['reference']}]" if data.get("reference") else ""
-            lines.append(f"  {n:22s} {data.get('description', '')}{ref}")
-    if what in ("all", "schedules"):
-        lines.append("step-size schedules (lr = {schedule = NAME, lr = ..., ...}):")
-        lines += [f"  {n:22s} {_first_line(_schedules._REGISTRY[n].__doc__)}" for n in _schedules.names()]
-        lines.append("momentum schedules (beta1 = {schedule = NAME, ...}, where an optimizer accepts one):")
-        lines += [f"  {n:22s} {_first_line(_schedules._BETA_REGISTRY[n].__doc__)}" for n in _schedules.beta_names()]
-    if what in ("all", "noise"):
-        from .problems.noise import KINDS
-        lines.append("noise kinds (noise = {kind = NAME, sigma = ...}):")
-        lines += [f"  {n:22s} {_first_line(KINDS[n].__doc__)}" for n in _problems.noise_kinds()]
-    print("\n".join(lines))
+    """``ratecheck list [WHAT]``: the registered names, one line each in aligned columns, wrapped to
+    the terminal's width when standard output is a terminal (whole rows on a line otherwise)."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print(listing.render(listing.sections(args.what), width))
     return 0
 
 
@@ -104,9 +74,7 @@ def _print_verdicts(outcomes) -> int:
     bad = 0
     for o in outcomes:
         for v in o.verdicts:
-            ci = f" [{v.ci[0]:.4g}, {v.ci[1]:.4g}]" if v.ci else ""
-            meas = "—" if v.measured is None else f"{v.measured:.4g}"
-            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {meas}{ci}, "
+            print(f"{v.verdict:12s} {o.experiment.name}: {v.claim.name}: measured {measured_text(v)}, "
                   f"theory {v.predicted_text or v.predicted} — {v.reason}")
             bad += v.verdict == "disagrees"
     return bad
@@ -159,7 +127,6 @@ def _seed(text: str) -> int:
 
 
 def cmd_run(args) -> int:
-    from .catalog import sweep as sweep
     exp = catalog.load_experiment(args.file, quick=args.quick)
     if args.seed is not None:
         exp.run["seed"] = args.seed
@@ -169,7 +136,8 @@ def cmd_run(args) -> int:
         exp.run.pop("dtype", None)      # the default: recorded results of float64 runs carry no dtype key
     cells = exp.cells()
     out = _output_dir(Path(args.out) if args.out else Path("out") / exp.name)
-    err = _err
+    console = Console(quiet=args.quiet)
+    err = console.line
     # one writer per directory; the lock file is also the first thing written, so an output directory
     # that cannot be written is reported here, before the start line
     with outdir.lock(out, wait=args.wait, on_wait=_note):
@@ -180,14 +148,15 @@ def cmd_run(args) -> int:
         err(f"  {exp.name}: {len(cells)} run(s) into {out}"
             + (" [FLOAT32 arithmetic]" if exp.run.get("dtype") == "float32" else ""))
 
-        def report(i, n, cell, res):
-            err(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
-
         # the simulations first (resumable, each saved as it completes), then claims and figures,
         # which load the saved results
-        sweep.run_cells(cells, out, progress=report, resume=args.resume, snapshot_every=args.snapshot_every,
-                        workers=args.workers, notice=_note)
-        from .catalog.reproduce import run_experiment
+        try:
+            sweep.run_cells(cells, out, progress=None if args.quiet else (
+                                lambda event: console(replace(event, experiment=exp.name))),
+                            resume=args.resume, snapshot_every=args.snapshot_every, workers=args.workers,
+                            notice=_note)
+        finally:
+            console.close()
         outcome = run_experiment(exp, out, notice=_note)
     flag = "   [float32]" if exp.run.get("dtype") == "float32" else ""
     for row in outcome.meta["cells"]:
@@ -219,20 +188,23 @@ def _experiments(names, quick):
 
 
 def cmd_verify(args) -> int:
-    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.files, quick)
     out = _output_dir(Path(args.out) if args.out else Path("out") / f"verify-{mode}")
+    console = Console(quiet=args.quiet)
     with outdir.lock(out, wait=args.wait, on_wait=_note):
-        outcomes, report = run_all(experiments, out, data=out / "data", mode=mode, progress=_err, notice=_note)
+        try:
+            outcomes, report = run_all(experiments, out, data=out / "data", mode=mode,
+                                       progress=None if args.quiet else console, notice=_note)
+        finally:
+            console.close()
     bad = _print_verdicts(outcomes)
     print(f"wrote {report}")
     return 1 if bad else 0
 
 
 def cmd_reproduce(args) -> int:
-    from .catalog.reproduce import run_all
     quick = not args.full
     mode = "quick" if quick else "full"
     experiments = _experiments(args.only, quick)
@@ -245,16 +217,19 @@ def cmd_reproduce(args) -> int:
         out, data = Path("figures"), Path("results") / "full"
     _output_dir(out)
     _output_dir(data)
+    console = Console(quiet=args.quiet)
     with outdir.lock(out, wait=args.wait, on_wait=_note), outdir.lock(data, wait=args.wait, on_wait=_note):
-        outcomes, report = run_all(experiments, out, data=data, mode=mode, progress=_err, notice=_note)
+        try:
+            outcomes, report = run_all(experiments, out, data=data, mode=mode,
+                                       progress=None if args.quiet else console, notice=_note)
+        finally:
+            console.close()
     bad = _print_verdicts(outcomes)
     print(f"wrote {report}")
     return 1 if bad else 0
 
 
 def cmd_table(args) -> int:
-    from .theory import theorems as theorems
-    from . import theory
     print(theory.render(args.format))
     print(theorems.render(args.format))
     return 0
@@ -265,6 +240,10 @@ WAIT_HELP = ("if another ratecheck process is writing into the output directory,
              "(default: stop with exit code 4)")
 
 
+QUIET_HELP = ("show no progress (by default: bars with rate and time left on a terminal, plain lines "
+              "otherwise; each run says which engine, processes and threads it used)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ratecheck", description="Check optimization theory against simulation.")
     parser.add_argument("--version", action="version", version=f"ratecheck {__version__}")
@@ -272,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list optimizers, problems, experiments, schedules, noise kinds")
     p.add_argument("what", nargs="?", default="all",
-                   choices=["all", "optimizers", "problems", "experiments", "schedules", "noise"])
+                   choices=listing.WHAT)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("run", help="run one experiment file and write results and a figure")
@@ -290,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot-every", type=_seconds, default=None, metavar="SECONDS",
                    help="minimum wall time between two resumable snapshots of a run (default 60)")
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("reproduce", help="rerun every experiment in experiments/ and write a report")
@@ -299,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these experiments")
     p.add_argument("--out", help="report/figure directory (default out/quick; --full: figures/, data in results/full)")
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("verify", help="run the claims of some experiments and write a verdict report")
@@ -308,10 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--full", action="store_true", help="full-size versions")
     p.add_argument("--out", help="output directory (default out/verify-quick or out/verify-full)")
     p.add_argument("--wait", action="store_true", help=WAIT_HELP)
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_verify)
 
-    from .bench.bench import register as _register_bench
-    _register_bench(sub)
+    register_bench(sub)
+
+    register_fit(sub)
 
     p = sub.add_parser("table", help="print the theory table of optimal rates")
     p.add_argument("--format", choices=["markdown", "latex"], default="markdown")
@@ -334,7 +317,6 @@ def _one_line(err: BaseException) -> str:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .sim import parallel as parallel
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -13,11 +13,11 @@ import numbers
 import numpy as np
 
 
-def _is_real(value) -> bool:
+def is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _short(value, limit: int = 80) -> str:
+def short(value, limit: int = 80) -> str:
     """``repr(value)``, cut to ``limit`` characters (a message stays one readable line)."""
     try:
         text = repr(value)
@@ -29,12 +29,12 @@ def _short(value, limit: int = 80) -> str:
 def real(name: str, value, *, low=None, high=None, low_open=False, high_open=False,
          finite=True) -> float:
     """Return ``value`` as a float after checking its type and range."""
-    if not _is_real(value):
-        raise TypeError(f"{name} must be a real number, got {_short(value)} ({type(value).__name__})")
+    if not is_real(value):
+        raise TypeError(f"{name} must be a real number, got {short(value)} ({type(value).__name__})")
     try:
         value = float(value)
     except OverflowError:      # an integer beyond the float range
-        raise ValueError(f"{name} must be a finite number, got {_short(value)} (too large for a float)") from None
+        raise ValueError(f"{name} must be a finite number, got {short(value)} (too large for a float)") from None
     if math.isnan(value):
         raise ValueError(f"{name} must be a number, got nan")
     if finite and math.isinf(value):
@@ -66,7 +66,7 @@ def integer(name: str, value, *, low=None, high=None) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise TypeError(f"{name} must be an integer, got {_short(value)} ({type(value).__name__})")
+            raise TypeError(f"{name} must be an integer, got {short(value)} ({type(value).__name__})")
     value = int(value)
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
@@ -78,7 +78,7 @@ def integer(name: str, value, *, low=None, high=None) -> int:
 def choice(name: str, value, allowed) -> str:
     allowed = tuple(allowed)
     if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {_short(value)}")
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {short(value)}")
     return value
 
 
@@ -87,17 +87,17 @@ def unknown_name(kind: str, name, known) -> ValueError:
     known = sorted(known)
     close = difflib.get_close_matches(str(name), known, n=3) if isinstance(name, str) else []
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return ValueError(f"unknown {kind} {_short(name)}.{hint} Known {kind}s: {', '.join(known)}")
+    return ValueError(f"unknown {kind} {short(name)}.{hint} Known {kind}s: {', '.join(known)}")
 
 
 def vector(name: str, value, dim: int, *, positive_entries=False, allow_scalar=True) -> np.ndarray:
     """A float64 array of shape ``(dim,)``; a scalar is broadcast when allowed."""
-    if allow_scalar and _is_real(value):
+    if allow_scalar and is_real(value):
         arr = np.full(dim, real(name, value, finite=False) if not isinstance(value, float) else value)
     else:
-        bad = TypeError(f"{name} must be a number or a list of {dim} numbers, got {_short(value)}")
+        bad = TypeError(f"{name} must be a number or a list of {dim} numbers, got {short(value)}")
         if isinstance(value, (str, bytes, dict)) or (
-                isinstance(value, (list, tuple)) and not all(_is_real(v) for v in value)):
+                isinstance(value, (list, tuple)) and not all(is_real(v) for v in value)):
             raise bad
         try:
             arr = np.asarray(value, dtype=np.float64)
@@ -106,9 +106,9 @@ def vector(name: str, value, dim: int, *, positive_entries=False, allow_scalar=T
         if arr.shape != (dim,):
             raise ValueError(f"{name} must have shape ({dim},) to match dim, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {_short(value)}")
+        raise ValueError(f"{name} must be finite, got {short(value)}")
     if positive_entries and not np.all(arr > 0):
-        raise ValueError(f"{name} must be positive, got {_short(value)}")
+        raise ValueError(f"{name} must be positive, got {short(value)}")
     return arr
 
 

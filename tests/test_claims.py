@@ -77,8 +77,19 @@ def test_claims_on_short_runs_or_missing_cells_are_inconclusive():
     cells, results, _ = _cells_and_results(QUAD, SGD_MU, RUN)
     short = evaluate(_claim(min_steps=10**6), cells, results)
     assert short.verdict == "inconclusive" and "too short" in short.reason
+    # the reason says in words what the run lacks, and the prediction is still shown
+    assert "needs T ≥ 10⁶" in short.reason and "stops at T = 3000" in short.reason
+    assert short.predicted == -1.0 and "strongly_convex_sgd" in short.predicted_text and short.p_value is None
     none = evaluate(_claim(select={"optimizer.beta2": 0.5}), cells, results)
-    assert none.verdict == "inconclusive" and "no cell" in none.reason
+    assert none.verdict == "inconclusive" and "sweeps optimizer.beta2" in none.reason
+    assert none.predicted == -1.0
+
+
+def test_a_missing_swept_value_is_named_in_words():
+    cells, results, _ = _cells_and_results(QUAD, SGD_MU, {**RUN, "steps": 200}, {"optimizer.lr.lr": [0.5, 1.0]})
+    v = evaluate(_claim(select={"optimizer.lr.lr": 2.0}), cells, results)
+    assert v.verdict == "inconclusive" and v.predicted == -1.0
+    assert "with lr = 2, which this version of the experiment does not include (it runs lr ∈ {0.5, 1})" in v.reason
 
 
 def test_too_few_survivors_make_a_fit_inconclusive():

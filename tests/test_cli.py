@@ -1,13 +1,15 @@
 """The command line: listing, running, and one-line refusals of bad input with nothing written."""
 import json
+import re
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from ratecheck import optimizers, problems
+from ratecheck import optimizers, problems, schedules
 from ratecheck import catalog
+from ratecheck.catalog import listing
 from ratecheck.cli import main
 from ratecheck.catalog.sweep import cell_key
 
@@ -44,6 +46,61 @@ def test_list_names_every_optimizer_and_problem(capsys):
         assert f"  {name} " in out
     for name in catalog.experiment_files():
         assert name in out
+
+
+def _listed_names():
+    return (optimizers.names() + problems.names() + list(catalog.problem_instances()) + list(catalog.experiment_files())
+            + schedules.names() + schedules.beta_names() + problems.noise_kinds())
+
+
+def test_list_aligns_its_columns_in_every_section(capsys):
+    """Long names (robust_regression_bounded, coordinate_adaptivity_dim) no longer run into their text:
+    in every section the text starts in one column, two spaces after the longest name."""
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    headings = [line for line in lines if not line.startswith(" ")]
+    assert [h.split(" ")[0] for h in headings] == ["optimizers:", "problem", "problem", "experiments", "step-size",
+                                                   "momentum", "noise"]
+    col = 2 + max(map(len, _listed_names())) + 2
+    rows = [line for line in lines if line.startswith("  ")]
+    assert len(rows) == len(_listed_names())          # one line a row when standard output is not a terminal
+    for line in rows:
+        assert line[2:col].rstrip() in _listed_names() and line[col - 2:col] == "  " and line[col] != " ", line
+    families = rows[len(optimizers.names()):][:len(problems.names())]
+    text_col = {re.match(r"  \S+ +\[[^]]*\] +", line).end() for line in families}
+    assert len(text_col) == 1                            # the category is a column of its own too
+
+
+def test_schedule_classes_are_looked_up_by_name():
+    """What ``list`` reads from the schedules module is its public API."""
+    assert schedules.get("inv_sqrt") is schedules.InvSqrt and schedules.get_beta("geometric") is schedules.Geometric
+    with pytest.raises(ValueError, match="unknown schedule 'inv_sqr'.*'inv_sqrt'"):
+        schedules.get("inv_sqr")
+    with pytest.raises(ValueError, match="unknown momentum schedule"):
+        schedules.get_beta("inv_sqrt")
+
+
+def test_listing_refuses_what_it_cannot_show():
+    with pytest.raises(ValueError, match="what must be one of all, optimizers"):
+        listing.sections("optimisers")
+    with pytest.raises(ValueError, match="width must be a positive number"):
+        listing.render(listing.sections("noise"), width=0)
+    narrow = listing.render(listing.sections("noise"), width=20)     # text keeps >= 40 characters a line
+    assert all(len(line) <= 2 + len("rademacher") + 2 + 40 for line in narrow.splitlines()[1:])
+
+
+def test_list_wraps_to_the_terminal_width(capsys, monkeypatch):
+    assert main(["list", "experiments"]) == 0
+    flat = capsys.readouterr().out
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["list", "experiments"]) == 0
+    wrapped = capsys.readouterr().out
+    lines = wrapped.splitlines()
+    assert max(map(len, lines)) <= 100 and len(lines) > len(flat.splitlines())
+    assert wrapped.split() == flat.split()              # the same words, only the line breaks differ
+    col = 2 + max(map(len, catalog.experiment_files())) + 2
+    assert all(line[:col].strip() in catalog.experiment_files() or not line[:col].strip() for line in lines[1:])
 
 
 def test_run_writes_results_and_figure(tmp_path, capsys):
@@ -151,9 +208,9 @@ def _killed_run(tmp_path, monkeypatch, text=GOOD):
     import importlib
 
     from ratecheck.sim import snapshot as snap
-    S = importlib.import_module("ratecheck.sim.simulate")
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    PLAN = importlib.import_module("ratecheck.sim.plan")
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     real = snap.save
 
     class Stop(KeyboardInterrupt):

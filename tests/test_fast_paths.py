@@ -132,7 +132,7 @@ def test_numba_threads_split_a_block_without_changing_a_bit(name, monkeypatch):
     pytest.importorskip("numba")
     from ratecheck.sim import kernels as _kernels
     from ratecheck.sim import parallel as parallel
-    sim = importlib.import_module("ratecheck.sim.simulate")
+    sim = importlib.import_module("ratecheck.sim.plan")
     problem, opt, kw = cases()[name]
     kw = {**kw, "replicates": 70, "block_size": 70}      # one block, in pieces of 17 or 18 rows
     one = rc.simulate(problem, opt, engine="numba", workers=1, **kw)
@@ -216,14 +216,14 @@ def test_the_default_clipped_adam_ema_runs_on_the_numba_engine(monkeypatch):
     """Ahn & Cutkosky's algorithm (the default: Exp(1) scaling, coordinate clip) with its certificate and
     time sums: engine="auto" picks the kernel once the work is large enough, and it gives the NumPy bits."""
     pytest.importorskip("numba")
-    sim = importlib.import_module("ratecheck.sim.simulate")
+    sim = importlib.import_module("ratecheck.sim.plan")
     p = P.make("nonsmooth_well", dim=8, noise={"kind": "gaussian", "sigma": 1.0})
     opt = O.make("clipped_adam_ema")
     assert opt.scaling == "exponential" and opt.clip == "coordinate"
     kw = dict(steps=120, replicates=12, seed=5, block_size=8)
     big = 10 * sim.NUMBA_MIN_WORK
-    assert sim._choose_engine("auto", p, opt, work=big, running=True, certificate=True) == "numba"
-    assert sim._choose_engine("auto", p, opt, work=big, running=False, certificate=True) == "numba"
+    assert sim.choose_engine("auto", p, opt, work=big, running=True, certificate=True) == "numba"
+    assert sim.choose_engine("auto", p, opt, work=big, running=False, certificate=True) == "numba"
     monkeypatch.setattr(sim, "NUMBA_MIN_WORK", 0)
     fast = rc.simulate(p, opt, engine="auto", **kw)
     assert fast.provenance["engine"] == "numba"

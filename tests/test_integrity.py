@@ -24,6 +24,7 @@ from ratecheck.cli import main
 from test_cli import GOOD
 
 S = importlib.import_module("ratecheck.sim.simulate")
+PLAN = importlib.import_module("ratecheck.sim.plan")   # engine choice and segments
 R = importlib.import_module("ratecheck.sim.result")
 
 
@@ -79,8 +80,8 @@ def test_a_changed_result_json_is_refused_on_resume(tmp_path, capsys):
 
 
 def test_a_changed_generator_state_in_a_snapshot_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     real = snap.save
 
     class Stop(Exception):
@@ -188,8 +189,8 @@ def test_the_check_after_the_first_call_still_catches_a_change():
 
 
 def test_resuming_after_a_user_problem_changed_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     real = snap.save
 
     class Stop(Exception):
@@ -369,8 +370,8 @@ def test_snapshots_give_way_to_results_when_space_runs_out(tmp_path, monkeypatch
     cell = load_experiment(exp).cells()[0]
     out = tmp_path / "out"
     # a run that left a snapshot (stopped after its first one)
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     real_save = snap.save
 
     class Stop(Exception):
@@ -398,8 +399,8 @@ def test_snapshots_give_way_to_results_when_space_runs_out(tmp_path, monkeypatch
 
 
 def test_a_snapshot_that_does_not_fit_does_not_stop_the_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     real_write = R.atomic_write_bytes
 
     def write(path, data):

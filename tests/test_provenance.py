@@ -118,10 +118,10 @@ def test_format_1_results_still_load_as_float64(tmp_path):
 
 def test_a_directory_with_only_a_snapshot_says_how_to_continue(tmp_path, monkeypatch):
     import importlib
-    S = importlib.import_module("ratecheck.sim.simulate")
+    PLAN = importlib.import_module("ratecheck.sim.plan")
     from ratecheck.sim import snapshot as snap
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 3)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 3)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
 
     class Stop(Exception):
         pass

@@ -15,6 +15,7 @@ from ratecheck.sim.result import json_bytes
 from test_bits import digest
 
 S = importlib.import_module("ratecheck.sim.simulate")   # the module (ratecheck.simulate is the function)
+PLAN = importlib.import_module("ratecheck.sim.plan")   # engine choice and segments
 
 
 class Stop(Exception):
@@ -24,8 +25,8 @@ class Stop(Exception):
 @pytest.fixture
 def short_segments(monkeypatch):
     """Segments of at most 7 steps, so snapshots fall at many places (mid-chunk, between checkpoints)."""
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 7)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 7)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
 
 
 def interrupt_after(monkeypatch, n: int):
@@ -164,8 +165,8 @@ def test_float32_resume(tmp_path, monkeypatch, short_segments):
 
 # --------------------------------------------------------------------------- refusals
 def _killed(tmp_path, monkeypatch, **kw):
-    monkeypatch.setattr(S, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(S, "SEGMENT_GROWTH", 1)
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
     restore = interrupt_after(monkeypatch, 1)
     with pytest.raises(Stop):
         rc.simulate(P.make("quadratic", dim=2, noise=GAUSS), O.make("adam", lr=0.05), snapshot=tmp_path,

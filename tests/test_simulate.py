@@ -4,6 +4,7 @@ import pytest
 
 import ratecheck as rc
 from ratecheck import optimizers, problems
+from ratecheck.sim import plan
 
 
 class Recorder:
@@ -207,3 +208,14 @@ def test_log_checkpoints():
     grid = rc.log_checkpoints(10**6, 30)
     assert grid[0] == 1 and grid[-1] == 10**6 and np.all(np.diff(grid) > 0)
     assert 20 <= grid.size <= 31
+
+
+def test_auto_compiles_long_narrow_runs():
+    """A run of many steps on few coordinates pays NumPy's fixed cost per step: engine="auto" compiles it
+    even when its replicate·coordinate·steps are below NUMBA_MIN_WORK."""
+    p = rc.problems.make("adopt_toy", k=10.0)
+    opt = rc.optimizers.make("adam")
+    small = plan.NUMBA_MIN_WORK // 10
+    assert plan.choose_engine("auto", p, opt, work=small, steps=100, running=True, certificate=False) == "numpy"
+    assert plan.choose_engine("auto", p, opt, work=small, steps=plan.NUMBA_MIN_STEPS, running=True,
+                              certificate=False) == "numba"

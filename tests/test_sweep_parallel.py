@@ -32,7 +32,8 @@ def serial():
 
 def test_local_processes_match_a_serial_run(serial, tmp_path):
     seen = []
-    par = sweep.run_cells(_cells(), tmp_path, workers=2, progress=lambda i, n, c, r: seen.append(c.key))
+    par = sweep.run_cells(_cells(), tmp_path, workers=2,
+                          progress=lambda e: seen.append(e.cell.key) if e.kind == "cell" else None)
     _assert_same(serial, par)
     assert sorted(seen) == sorted(c.key for c in _cells())           # each cell reported once
     assert all((tmp_path / c.key / "result.json").exists() for c in _cells())
@@ -77,3 +78,20 @@ def test_dask_missing_or_bad_scheduler_is_refused(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_distributed)
     with pytest.raises(ValueError, match="ratecheck\\[dask\\]"):
         sweep.run_cells(_cells()[:1], scheduler="tcp://127.0.0.1:1")
+
+
+def test_progress_events_say_plan_steps_and_loaded(tmp_path):
+    """The plan comes first; cells computed here report their steps; a rerun's cells say "loaded"."""
+    cells = _cells()[:2]
+    first = []
+    sweep.run_cells(cells, tmp_path, workers=1, progress=first.append)
+    assert first[0].kind == "plan" and (first[0].done, first[0].total, first[0].processes) == (0, 2, 1)
+    steps = [e for e in first if e.kind == "steps"]
+    assert steps and steps[-1].done == steps[-1].total == cells[-1].run["steps"]
+    assert set(steps[-1].plan) == {"engine", "processes", "threads"}
+    done = [e for e in first if e.kind == "cell"]
+    assert [e.done for e in done] == [1, 2] and not any(e.loaded for e in done)
+    again = []
+    sweep.run_cells(cells, tmp_path, workers=1, progress=again.append)
+    assert again[0].kind == "plan" and (again[0].done, again[0].total) == (2, 2)
+    assert [e.kind for e in again[1:]] == ["cell", "cell"] and all(e.loaded for e in again[1:])

@@ -10,7 +10,8 @@ import pytest
 import sympy as sp
 from scipy.optimize import brentq
 
-from ratecheck.theory import rate_table as th
+from ratecheck import theory as th
+from ratecheck.theory.conversions import invert
 from ratecheck.theory import D, Delta, G, H, L, R, T, delta, eps, h, lam, mu, sigma
 
 Q = sp.Rational
@@ -104,9 +105,9 @@ def test_brief_example_complexity_to_accuracy():
 def test_round_trip(key, rng):
     r = th.row(key)
     if r.form == "complexity":
-        back = th._invert(th.accuracy(r), T, eps)
+        back = invert(th.accuracy(r), T, eps)
     else:
-        back = th._invert(th.complexity(r), eps, T)
+        back = invert(th.complexity(r), eps, T)
     terms = sp.Add.make_args(sp.expand(r.expr))
     if key == "gd_strongly_convex":
         # sympy needs 1 − μ/L > 0 to merge the logs: write μ = L/(1 + m) with m > 0
@@ -134,7 +135,7 @@ def test_sum_inverse_is_theta_equivalent(key, rng):
         Tn = v[T]
         f = sp.lambdify(eps, r.expr.subs(v))
         root = brentq(lambda e: f(e) - Tn, 1e-12, 1e12, xtol=1e-300, rtol=1e-14)
-        parts = [float(th._invert(t, eps, T).subs(v)) for t in terms]
+        parts = [float(invert(t, eps, T).subs(v)) for t in terms]
         n = len(terms)
         assert max(parts) * (1 - 1e-9) <= root <= n ** (1 / float(p_min)) * max(parts) * (1 + 1e-9)
         assert float(th.accuracy(r).subs(v)) == pytest.approx(sum(parts), rel=1e-12)
@@ -287,3 +288,24 @@ def test_adam3_rows_record_their_log_factors():
     assert (p.slope, p.log_power) == (Q(-1, 2), Q(1, 2))
     assert th.predicted_slope("adam3_nonconvex", "avg_grad_norm_sq", "horizon").log_power is None
     assert th.row("adam3_nonconvex").tight is None and th.row("adam3_online_convex").tight is None
+
+
+def test_the_latex_tables_are_ascii_with_symbols_in_math_mode_and_compile(tmp_path):
+    # issue 16: `ratecheck table --format latex` prints both tables; raw unicode outside math does not compile
+    import re
+    import shutil
+    import subprocess
+    from ratecheck.theory import theorems
+    tex = th.render("latex") + theorems.render("latex")
+    assert sorted({c for c in tex if ord(c) > 127}) == []
+    assert r"$E\|\nabla F" in tex and r"\varepsilon" in tex and r"\lambda" in tex
+    for line in tex.splitlines():
+        assert len(re.findall(r"(?<!\\)\$", line)) % 2 == 0, line      # every math span is closed
+    exe = shutil.which("pdflatex") or shutil.which("latex")
+    if exe is None:
+        pytest.skip("no pdflatex/latex on this machine: the ASCII and math-mode checks ran, compiling did not")
+    doc = tmp_path / "table.tex"
+    doc.write_text("\\documentclass{article}\n\\begin{document}\n\\tiny\n" + tex + "\\end{document}\n")
+    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:]

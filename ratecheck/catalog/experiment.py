@@ -58,7 +58,9 @@ except ModuleNotFoundError:  # Python < 3.11
 from .. import validate as V
 from .. import optimizers as _optimizers
 from .. import problems as _problems
-from .sweep import check_label
+from ..claims import parse_claims
+from ..sim.simulate import check_noise, check_size, log_checkpoints, metric_names
+from .cells import RUN_INTEGERS, check_label, expand, run_value, tuplify
 
 __all__ = ["catalog_root", "load_toml", "problem_instances", "load_problem", "Experiment",
            "load_experiment", "experiment_files", "RUN_KEYS"]
@@ -80,7 +82,7 @@ def catalog_root() -> Path:
     cwd = Path.cwd()
     if (cwd / "problems").is_dir() and (cwd / "experiments").is_dir():
         return cwd
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]          # ratecheck/catalog/experiment.py -> the repository
 
 
 def load_toml(path) -> dict:
@@ -145,11 +147,7 @@ def load_problem(name_or_table, root: Path | None = None):
     if isinstance(name_or_table, str):
         name_or_table = {"use": name_or_table}
     params = _problem_params(name_or_table, "problem", root)
-    return _problems.from_config(_tuplify(params))
-
-
-def _tuplify(params: dict) -> dict:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return _problems.from_config(tuplify(params))
 
 
 @dataclass
@@ -170,27 +168,15 @@ class Experiment:
     claims: list = field(default_factory=list)
 
     def problem(self):
-        return _problems.from_config(_tuplify(self.problem_config))
+        return _problems.from_config(tuplify(self.problem_config))
 
     def optimizers(self):
         return [_optimizers.from_config(c) for c in self.optimizer_configs]
 
     def cells(self):
         """The simulations of this experiment (one per optimizer and sweep point)."""
-        from .sweep import expand
         return expand(self.problem_config, self.optimizer_configs, self.labels, self.run, self.sweep,
                       where=str(self.path or self.name))
-
-
-#: the integer fields of [run] and their ranges (a sweep's horizon and seed axes get the same)
-_RUN_INTEGERS = {"steps": (1, 10**10), "replicates": (1, 10**7), "seed": (0, None),
-                 "n_checkpoints": (1, 10**5), "block_size": (1, 10**7)}
-
-
-def run_value(name: str, key: str, value) -> int:
-    """``value`` checked as the [run] field ``key`` (its type and range), reported as ``name``."""
-    low, high = _RUN_INTEGERS[key]
-    return V.integer(name, value, low=low, high=high)
 
 
 def _run_table(table, where: str) -> dict:
@@ -200,7 +186,7 @@ def _run_table(table, where: str) -> dict:
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(RUN_KEYS))}")
     out = dict(table)
-    for key in _RUN_INTEGERS:
+    for key in RUN_INTEGERS:
         if key in out:
             out[key] = run_value(f"{where}.{key}", key, out[key])
     if "dtype" in out:
@@ -290,19 +276,16 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
                                         "against", "lam", "ratio"})
         if unknown:
             raise ValueError(f"{where}: [figure] unknown key(s) {', '.join(unknown)}")
-    from ..claims.claim import parse_claims
     claims = parse_claims(data.get("claim"), labels, where)
     exp = Experiment(name=name, path=path, description=data.get("description", ""),
                      summary=data.get("summary", ""), reference=data.get("reference", ""), run=run,
                      problem_config=problem_config, optimizer_configs=configs, labels=labels,
                      sweep=sweep, figure=figure, claims=claims)
     # build everything once now, so that errors surface before any work or output
-    from ..sim.simulate import check_noise
     try:
         check_noise(exp.problem())
     except (TypeError, ValueError) as err:
         raise type(err)(f"{where}: [problem]: {err}") from None
-    from ..sim.simulate import metric_names
     problem = exp.problem()
     for i, cfg in enumerate(configs):
         try:
@@ -313,12 +296,11 @@ def parse_experiment(data: dict, name: str, path: Path | None = None, *, quick: 
         if run["metric"] not in recorded:
             raise ValueError(f"{where}: [run].metric {run['metric']!r} is not recorded for optimizer "
                              f"{labels[i]!r}; available: {', '.join(recorded)}")
-    from ..sim.simulate import check_size, log_checkpoints
     for cell in exp.cells():  # validates the sweep axes and every cell
         # refuse, before anything is allocated, a cell that would not fit in memory
         run_ = cell.run
         n_metrics = 24
-        check_size(run_["replicates"], _problems.from_config(_tuplify(cell.problem_config)).dim,
+        check_size(run_["replicates"], _problems.from_config(tuplify(cell.problem_config)).dim,
                    log_checkpoints(run_["steps"], run_.get("n_checkpoints", 40)).size, n_metrics)
     return exp
 

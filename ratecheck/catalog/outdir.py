@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 from ..sim.result import OutputError, make_directory
+from .experiment import catalog_root as default_catalog_root
 
 try:
     import fcntl
@@ -57,7 +58,7 @@ def lock(directory, *, wait: bool = False, on_wait=None):
 
     Raises :class:`BusyError` if another process holds it, unless ``wait``: then ``on_wait(message)``
     is called once and the call blocks until the lock is free. An ``OSError`` creating the directory
-    or the lock file is an :class:`~ratecheck.result.OutputError` naming the path.
+    or the lock file is an :class:`~ratecheck.sim.result.OutputError` naming the path.
     """
     directory = make_directory(directory)
     key = os.path.realpath(directory)
@@ -109,8 +110,7 @@ def check_path(path, *, option: str = "--out", catalog_root=None) -> Path:
                 raise ValueError(f"{option} {str(path)!r}: {str(p)!r} exists and is not a directory")
             break
     if catalog_root is None:
-        from .experiment import catalog_root as _root
-        catalog_root = _root()
+        catalog_root = default_catalog_root()
     real = Path(os.path.realpath(path))
     for folder in ("experiments", "problems"):
         inside = Path(os.path.realpath(Path(catalog_root) / folder))

@@ -4,7 +4,7 @@ Stages are separate (benchmark style): the simulations write results per cell;
 fits, verdicts and figures read those stored results and never rerun a simulation.
 
 The experiment JSON (``OUT/NAME.json``) and ``report.json`` carry the SHA-256 of their own canonical
-content (:func:`ratecheck.result.json_bytes`); read them with :func:`ratecheck.result.read_json`,
+content (:func:`ratecheck.sim.result.json_bytes`); read them with :func:`ratecheck.sim.result.read_json`,
 which refuses a damaged one naming it.
 """
 from __future__ import annotations
@@ -18,8 +18,13 @@ import numpy as np
 from .. import __version__
 from .. import problems as _problems
 from .experiment import Experiment
+from .formats import measured_text, number
+from .run import Progress, run_cells
 from ..claims import Claim, Verdict, evaluate
 from ..claims.holm import LEVEL, holm
+from ..report import (LINEAR_METRICS, exponent_points, panel_titles, plot_advantage, plot_claim,
+                      plot_exponent_sweep, plot_hitting_ratio, plot_panels, plot_phase, plot_stationarity,
+                      save_figure, short_title)
 from ..sim.result import atomic_write_bytes, json_bytes, make_directory
 
 __all__ = ["Outcome", "run_experiment", "write_report"]
@@ -33,30 +38,20 @@ class Outcome:
     figures: list
 
 
-def _panel_name(cell, shown=None) -> str:
-    """A panel's title: the cell's sweep values, only the axes in ``shown`` when given (the first axis of
-    each zipped group stands for the rest, which vary with it)."""
-    return ", ".join(f"{a.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{a.split('.')[-1]}={v}"
-                     for a, v in cell.values if shown is None or a in shown)
-
-
 def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, progress=None,
                    figures: bool = True, notice=None) -> Outcome:
     """Simulate every cell of ``exp`` (saved under ``data``, default ``out``), evaluate its claims,
-    and write ``experiment.json`` plus figures into ``out``. ``notice(message)`` is told about a
+    and write ``experiment.json`` plus figures into ``out``. ``progress(event)`` is told what the cells
+    do (:class:`~ratecheck.catalog.run.Progress`, with ``experiment`` set); ``notice(message)`` about a
     stored result found damaged (and recomputed)."""
-    from ..report.figures import LINEAR_METRICS, plot_claim, plot_panels, plot_stationarity, save_figure
-    from .sweep import run_cells
-
     out = Path(out)
     data = Path(data) if data is not None else out
     cells = exp.cells()
 
-    def report(i, n, cell, res):
-        if progress:
-            progress(f"  {exp.name} [{i}/{n}] {cell.key}: {res.message} ({res.elapsed:.1f} s)")
+    def report(event: Progress) -> None:
+        progress(replace(event, experiment=exp.name))
 
-    results = run_cells(cells, data, progress=report, notice=notice)
+    results = run_cells(cells, data, progress=report if progress else None, notice=notice)
     problems_by_key = {c.key: _problems.from_config(dict(c.problem_config)) for c in cells}
     verdicts = [evaluate(claim, cells, results, problems_by_key) for claim in exp.claims]
 
@@ -77,19 +72,24 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
     written = []
     if figures:
         make_directory(out)
-        title = f"{exp.description or exp.name}" + (f"\n{exp.reference}" if exp.reference else "")
+        # short title on the figure; the full settings are its caption (JSON and the files' metadata)
+        title = short_title(exp.name, exp.reference)
+        meta["caption"] = caption = " ".join(
+            part for part in (exp.description and exp.description.rstrip(".") + ".",
+                              exp.reference and f"Source: {exp.reference}.",
+                              f"Run: {exp.run}.", exp.sweep and f"Sweep: {exp.sweep}.") if part)
         spec = exp.figure
+        swept = [axis for axis in exp.sweep if "," not in axis]
+        parameter = next((a for a in swept if a != "horizon"), None) if "horizon" in swept and len(swept) == 2 \
+            else None
         if spec.get("kind") == "phase":
-            from ..report.figures import plot_phase
             fig = plot_phase(cells, results, x=spec["x"], y=spec["y"], metric=spec.get("metric", metric),
                              threshold=spec["threshold"], below=spec.get("below", True), suptitle=title)
         elif spec.get("kind") == "advantage":
-            from ..report.figures import plot_advantage
             fig, table = plot_advantage(cells, results, x=spec["x"], tune=spec["tune"], reference=spec["reference"],
                                         metric=spec.get("metric", metric), suptitle=title)
             meta["advantage"] = {label: {str(k): v for k, v in entry.items()} for label, entry in table.items()}
         elif spec.get("kind") == "hitting_ratio":
-            from ..report.figures import plot_hitting_ratio
             by_x = {}
             for value in sorted({c.value(spec["x"]) for c in cells}):
                 cell = next(c for c in cells if c.value(spec["x"]) == value)
@@ -102,33 +102,31 @@ def run_experiment(exp: Experiment, out: Path, *, data: Path | None = None, prog
                                      suptitle=title)
             meta["hitting_ratio"] = {str(k): {"measured": v.measured, "ci": list(v.ci) if v.ci else None,
                                               "bound_ratio": b, "reason": v.reason} for k, (v, b) in by_x.items()}
+        elif parameter and len({value for pts in exponent_points(verdicts, parameter).values()
+                                for value, _ in pts}) >= 3:  # one fitted exponent per value: plot those
+            fig = plot_exponent_sweep(verdicts, cells, results, x=parameter, metric=metric, suptitle=title)
         elif not exp.sweep:
             fig = plot_stationarity(results, exp.labels, metric=metric, title=title,
                                     logy=metric not in LINEAR_METRICS)
         else:
             panels: dict = {}
             leading = {key.split(",")[0].strip() for key in exp.sweep}
-            for cell, res in zip(cells, results):
-                entry = panels.setdefault(_panel_name(cell, leading), ([], []))
+            for cell, res, name in zip(cells, results, panel_titles([c.values for c in cells], leading)):
+                entry = panels.setdefault(name, ([], []))
                 entry[0].append(res)
                 entry[1].append(cell.label)
             fig = plot_panels(panels, metric=metric, suptitle=title)
-        written += save_figure(fig, out / exp.name)
+        written += save_figure(fig, out / exp.name, caption=caption)
         by_key = dict(zip((c.key for c in cells), results))
         for i, v in enumerate(verdicts, 1):
             fig = plot_claim(v, [by_key[k] for k in v.cells])
             if fig is not None:
-                written += save_figure(fig, out / f"{exp.name}_claim{i}")
+                written += save_figure(fig, out / f"{exp.name}_claim{i}",
+                                       caption=f"{v.claim.name}. {v.claim.source()}")
     meta["figures"] = [p.name for p in written]
     make_directory(out)
     atomic_write_bytes(out / f"{exp.name}.json", json_bytes(meta, default=str))
     return Outcome(exp, meta, verdicts, written)
-
-
-def _fmt(x) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.4g}"
 
 
 _MARKS = {"agrees": "✅ agrees", "disagrees": "❌ disagrees", "inconclusive": "⚠️ inconclusive",
@@ -141,14 +139,13 @@ def _theorem_cell(v: Verdict) -> str:
 
 
 def verdict_row(exp_name: str, v: Verdict) -> str:
-    ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
     mark = _MARKS[v.verdict]
     if v.verdict == "observation":  # outside the theorem's hypotheses: not a check of it
         mark += f" (measured: {v.measured_verdict})"
     holm = "" if v.holm_verdict in (None, v.verdict) else f"; Holm: {v.holm_verdict}"
     p = "" if v.p_value is None else f" p = {v.p_value:.3g}"
     return (f"| {exp_name} | {v.claim.name} | {_theorem_cell(v)} | {v.claim.kind} | "
-            f"{v.predicted_text or _fmt(v.predicted)} | {_fmt(v.measured)}{ci} | {mark}{holm} |{p} |")
+            f"{v.predicted_text or number(v.predicted)} | {measured_text(v)} | {mark}{holm} |{p} |")
 
 
 def _claim_block(v: Verdict) -> list:
@@ -164,16 +161,15 @@ def _claim_block(v: Verdict) -> list:
             lines.append(f"  - {'✓' if h.holds else '✗'} {h.name}: {h.why}")
     else:
         lines.append("  - Theorem: none named (the claim's reading of its source is not checked)")
-    ci = f" [{_fmt(v.ci[0])}, {_fmt(v.ci[1])}]" if v.ci else ""
     p = "" if v.p_value is None else f", p = {v.p_value:.3g}"
-    lines.append(f"  - Measured {_fmt(v.measured)}{ci} against {v.predicted_text or _fmt(v.predicted)}{p}: {v.reason}")
+    lines.append(f"  - Measured {measured_text(v)} against {v.predicted_text or number(v.predicted)}{p}: {v.reason}")
     if v.claim.note:
         lines.append(f"  - Note: {v.claim.note}")
     return lines
 
 
 def apply_holm(outcomes: list) -> None:
-    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.holm.LEVEL`;
+    """Holm-adjust the p-values of every check (not observations) of a report at :data:`ratecheck.claims.holm.LEVEL`;
     a "disagrees" whose adjusted p-value is above it becomes "inconclusive" in ``holm_verdict``."""
     flat = [(i, j) for i, o in enumerate(outcomes) for j, _ in enumerate(o.verdicts)]
     ps = [outcomes[i].verdicts[j].p_value if outcomes[i].verdicts[j].verdict != "observation" else None
@@ -240,11 +236,15 @@ def write_report(outcomes: list, out: Path, *, mode: str, elapsed: float) -> Pat
 
 def run_all(experiments: list, out: Path, *, data: Path, mode: str, progress=None,
             notice=None) -> tuple[list, Path]:
+    """Run every experiment (its cells under ``data/NAME``), then write the report into ``out``.
+
+    ``progress(event)`` gets a :class:`~ratecheck.catalog.run.Progress` of kind ``"experiment"`` as each
+    experiment starts (``done`` of ``total``), then its cells' events."""
     start = time.perf_counter()
     outcomes = []
     for i, exp in enumerate(experiments, 1):
         if progress:
-            progress(f"[{i}/{len(experiments)}] {exp.name}")
+            progress(Progress("experiment", i, len(experiments), experiment=exp.name))
         outcomes.append(run_experiment(exp, out, data=Path(data) / exp.name, progress=progress, notice=notice))
     path = write_report(outcomes, out, mode=mode, elapsed=time.perf_counter() - start)
     return outcomes, path

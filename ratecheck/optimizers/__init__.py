@@ -6,10 +6,15 @@ contract tests then cover it.
 """
 from __future__ import annotations
 
+import inspect
+
 from ..registry import Registry
 from .base import BlockRNG, Optimizer, State
+from .from_optax import from_optax, resolve_factory
+from .from_torch import from_torch, resolve_class, signature_defaults
 
-__all__ = ["names", "make", "get", "describe", "registered", "Optimizer", "State", "BlockRNG", "from_config"]
+__all__ = ["names", "make", "get", "describe", "registered", "Optimizer", "State", "BlockRNG", "from_config",
+           "from_torch", "from_optax", "ADAPTERS"]
 
 # module name -> class name; one optimizer per module, the module named after it
 _MODULES = {
@@ -28,6 +33,37 @@ _MODULES = {
 _REGISTRY = Registry("optimizer", __name__, _MODULES)
 
 
+#: name prefixes of optimizers from other libraries: "torch:Adam", "torch:pkg.MyOpt", "optax:adam"
+ADAPTERS = ("torch", "optax")
+
+
+class Adapted:
+    """What :func:`get` returns for ``"torch:..."``/``"optax:..."`` names: the hyperparameters a sweep
+    may set, and how to build one."""
+
+    def __init__(self, name: str):
+        kind, _, target = name.partition(":")
+        self.name, self.kind, self.target = name, kind, target
+        if kind == "torch":
+            self.allowed = ["lr", "elementwise", *(k for k in signature_defaults(resolve_class(target)) if k != "lr")]
+        else:
+            params = inspect.signature(resolve_factory(target)).parameters
+            self.allowed = ["lr", *(k for k in params if k != "learning_rate")]
+
+    def hyperparameters(self) -> list[str]:
+        return list(self.allowed)
+
+    def __call__(self, **hyperparameters) -> Optimizer:
+        if self.kind == "torch":
+            return from_torch(resolve_class(self.target), **hyperparameters)
+        return from_optax(self.target, **hyperparameters)
+
+
+def adapted(name) -> bool:
+    """Whether ``name`` names an optimizer of another library (``torch:``/``optax:`` prefix)."""
+    return isinstance(name, str) and name.partition(":")[0] in ADAPTERS and ":" in name
+
+
 def names() -> list[str]:
     """Registered optimizer names, sorted."""
     return _REGISTRY.names()
@@ -39,6 +75,9 @@ def registered(optimizer) -> bool:
 
 
 def get(name: str) -> type[Optimizer]:
+    """The class registered as ``name``; for ``"torch:..."``/``"optax:..."``, an :class:`Adapted`."""
+    if adapted(name):
+        return Adapted(name)
     return _REGISTRY.get(name)
 
 
@@ -47,16 +86,24 @@ def make(name: str, **hyperparameters) -> Optimizer:
 
     ``lr`` is a number (constant step), a :class:`ratecheck.schedules.Schedule`, or a
     mapping such as ``{"schedule": "inv_sqrt", "lr": 0.5}``. Unknown hyperparameters raise
-    ``TypeError`` naming the allowed ones.
+    ``TypeError`` naming the allowed ones. ``"torch:Adam"``, ``"torch:package.MyOpt"`` and
+    ``"optax:adam"`` build adapters (:func:`from_torch`, :func:`from_optax`) with these hyperparameters.
     """
+    if adapted(name):
+        return Adapted(name)(**hyperparameters)
     return _REGISTRY.make(name, **hyperparameters)
 
 
 def from_config(config: dict) -> Optimizer:
     """Build from a mapping with a ``name`` key (the form :meth:`Optimizer.describe` writes)."""
+    if isinstance(config, dict) and adapted(config.get("name")):
+        params = dict(config)
+        return make(params.pop("name"), **params)
     return _REGISTRY.from_config(config)
 
 
 def describe(name: str) -> str:
     """One line: the first docstring line and the reference."""
+    if adapted(name):
+        return f"{name}, run by ratecheck's {name.partition(':')[0]} adapter"
     return _REGISTRY.describe(name)

@@ -101,7 +101,7 @@ def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["ratecheck.sim.simulate", "ratecheck.catalog.sweep"])
+        ctx.set_forkserver_preload(["ratecheck.sim.simulate", "ratecheck.catalog.run"])
         return ctx
     return multiprocessing.get_context("spawn")  # pragma: no cover - not Linux
 

@@ -31,179 +31,24 @@ versions.
 """
 from __future__ import annotations
 
-import datetime
-import errno
-import functools
 import hashlib
-import json
-import os
-import platform
-import subprocess
-import sys
-import tempfile
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .files import (JSON_CHECKSUM_KEY, NO_SPACE, DamagedError, OutputError, atomic_write_bytes, git_state,  # noqa: F401
+                    json_bytes, jsonable, make_directory, read_json, read_json_checked, utc_now, versions)
+
 __all__ = ["SimulationResult", "FORMAT_VERSION", "READABLE_VERSIONS", "atomic_write_bytes", "versions",
-           "git_state", "utc_now", "json_bytes", "read_json", "DamagedError", "OutputError", "JSON_CHECKSUM_KEY"]
+           "git_state", "utc_now", "json_bytes", "jsonable", "make_directory", "read_json", "DamagedError",
+           "OutputError", "JSON_CHECKSUM_KEY", "NO_SPACE"]
 
 #: the on-disk layout written (bump when it changes; 2 added dtype and provenance, 3 the JSON checksum)
 FORMAT_VERSION = 3
 #: the layouts this version reads
 READABLE_VERSIONS = (1, 2, 3)
-#: the key of a stored JSON document that holds the SHA-256 of the rest of it (canonical form)
-JSON_CHECKSUM_KEY = "json_sha256"
-#: errno values of a full disk or an exhausted quota
-NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
-
-
-class DamagedError(ValueError):
-    """A stored file that fails its checksum (modified or incomplete); ``path`` names it."""
-
-    def __init__(self, message: str, path=None):
-        super().__init__(message)
-        self.path = None if path is None else Path(path)
-
-
-class OutputError(OSError):
-    """An operating-system error while writing an output file; its message names the path."""
-
-    def __str__(self) -> str:
-        return f"cannot write {self.filename}: {self.strerror}"
-
-
-def _canonical(doc: dict) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True).encode()
-
-
-def json_bytes(doc: dict, *, indent=2, default=None) -> bytes:
-    """``doc`` as stored JSON text, with ``json_sha256``: the SHA-256 of its canonical form (sorted keys,
-    no spaces) without that key, which :func:`read_json` recomputes."""
-    doc = json.loads(json.dumps(_jsonable(doc), allow_nan=True, default=default))   # tuples, numpy, Paths
-    doc.pop(JSON_CHECKSUM_KEY, None)
-    doc[JSON_CHECKSUM_KEY] = hashlib.sha256(_canonical(doc)).hexdigest()
-    return (json.dumps(doc, indent=indent, allow_nan=True, ensure_ascii=False) + "\n").encode()
-
-
-def read_json(path, *, required: bool = True) -> dict:
-    """A stored JSON document, its checksum verified.
-
-    Raises :class:`DamagedError` (naming the file) when it is not valid JSON, is not a table, or does
-    not match its ``json_sha256``; with ``required=False`` a document without the key (written by an
-    older ratecheck) is returned unchecked. The key is removed from the returned dict.
-    """
-    doc, checked = _read_json(path)
-    if required and not checked:
-        raise DamagedError(f"{path} is damaged: it has no checksum ({JSON_CHECKSUM_KEY})", path)
-    return doc
-
-
-def _read_json(path, verify: bool = True) -> tuple[dict, bool]:
-    """``(document, whether it carried a checksum)``; a checksum that does not match raises (if ``verify``)."""
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as err:
-        raise DamagedError(f"{path} is damaged: not readable JSON ({' '.join(str(err).split())[:80]})",
-                           path) from None
-    if not isinstance(doc, dict):
-        raise DamagedError(f"{path} is damaged: not a JSON table", path)
-    saved = doc.pop(JSON_CHECKSUM_KEY, None)
-    if saved is None or not verify:
-        return doc, saved is not None
-    if saved != hashlib.sha256(_canonical(doc)).hexdigest():
-        raise DamagedError(f"{path} is damaged: its content does not match its checksum (modified or "
-                           f"incomplete)", path)
-    return doc, True
-
-
-def _umask() -> int:
-    """This process's umask, read without changing it where the system allows (threads may be writing)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # pragma: no cover - not Linux
-    os.umask(mask)  # pragma: no cover
-    return mask  # pragma: no cover
-
-
-def versions() -> dict:
-    """Versions of the packages that determine the numbers (numba only when it was imported)."""
-    import scipy
-
-    from .. import __version__
-    out = {"ratecheck": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
-           "python": platform.python_version(), "platform": platform.platform()}
-    numba = sys.modules.get("numba")
-    if numba is not None:
-        out["numba"] = getattr(numba, "__version__", "?")
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def git_state() -> dict | None:
-    """``{"commit": sha, "dirty": bool}`` of the ratecheck source tree, or ``None`` outside a git checkout."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return None
-    try:
-        run = functools.partial(subprocess.run, cwd=root, capture_output=True, text=True, timeout=10,
-                                check=True)
-        commit = run(["git", "rev-parse", "HEAD"]).stdout.strip()
-        dirty = bool(run(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit, "dirty": dirty}
-
-
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename.
-
-    The file is flushed to disk before the rename and the directory after it, so the new name
-    never points at missing bytes, even after a power cut.
-    The file gets the permissions of a new file under the umask (the temporary file's 0600 would
-    survive the rename otherwise). The temporary name carries this process's id (``.NAME.PID.*.tmp``),
-    so a cleaner can tell a live writer's temporaries from a dead one's. An ``OSError`` becomes an
-    :class:`OutputError` naming ``path``.
-    """
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-    except OSError as err:
-        raise OutputError(err.errno, err.strerror or str(err), str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as err:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(err, OSError) and not isinstance(err, OutputError):
-            raise OutputError(err.errno, err.strerror or str(err), str(path)) from None
-        raise
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-    except OSError:  # pragma: no cover - a platform without directory descriptors
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(dfd)
 
 
 @dataclass
@@ -283,6 +128,20 @@ class SimulationResult:
         return (f"SimulationResult({self.optimizer.get('name')} on {self.problem.get('name')}, "
                 f"steps={self.steps}, replicates={self.replicates}{flag}, {self.message})")
 
+    def to_dataframe(self):
+        """The recorded metrics in long format: one row per checkpoint and replicate, columns ``step``,
+        ``replicate`` and one per metric (what ``ratecheck fit`` reads back). Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("SimulationResult.to_dataframe needs pandas: pip install pandas") from None
+        k, r = len(self.checkpoints), self.replicates
+        columns = {"step": np.repeat(np.asarray(self.checkpoints, dtype=np.int64), r),
+                   "replicate": np.tile(np.arange(r), k)}
+        columns.update({name: np.asarray(values, dtype=np.float64).reshape(k * r)
+                        for name, values in self.metrics.items()})
+        return pd.DataFrame(columns)
+
     def summary(self) -> str:
         """One line: size, dtype (flagged when not float64), divergence."""
         flag = f" [{self.dtype.upper()} arithmetic]" if self.dtype != "float64" else ""
@@ -310,7 +169,6 @@ class SimulationResult:
             arrays["output_x"] = self.output_x
         for name, values in self.metrics.items():
             arrays[f"metric/{name}"] = values
-        import io
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         data = buf.getvalue()
@@ -330,10 +188,10 @@ class SimulationResult:
             hint = ""
             if (directory / "snapshot.json").exists():
                 hint = "; it holds a resumable snapshot of an unfinished run: continue it with --resume " \
-                       "(ratecheck.snapshot.load_partial reads the checkpoints reached so far)"
+                       "(ratecheck.sim.snapshot.load_partial reads the checkpoints reached so far)"
             raise FileNotFoundError(f"no complete result in {directory} (need result.json and result.npz){hint}")
         try:
-            meta, checked = _read_json(meta_path, verify=False)   # the format first: it says how to check
+            meta, checked = read_json_checked(meta_path, verify=False)   # the format first: it says how to check
         except DamagedError as err:
             raise DamagedError(f"{err}; rerun the simulation", meta_path) from None
         version = meta.get("format_version")
@@ -353,7 +211,6 @@ class SimulationResult:
         if hashlib.sha256(data).hexdigest() != meta.get("npz_sha256"):
             raise DamagedError(f"{npz_path} is damaged: it does not match the checksum in {meta_path} "
                                f"(incomplete or modified); rerun the simulation", npz_path)
-        import io
         with np.load(io.BytesIO(data)) as z:
             arrays = {k: z[k] for k in z.files}
         metrics = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("metric/")}
@@ -371,28 +228,3 @@ class SimulationResult:
                    elapsed=meta["elapsed"], constants=meta.get("constants", {}),
                    versions=meta.get("versions", {}), dtype=meta.get("dtype", "float64"),
                    provenance=meta.get("provenance", {}))
-
-
-def make_directory(directory) -> Path:
-    """``mkdir -p`` for an output directory; an ``OSError`` becomes an :class:`OutputError` naming it."""
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OutputError(errno.EEXIST, "exists and is not a directory (or is a link to nothing)",
-                          str(directory)) from None
-    except OSError as err:
-        raise OutputError(err.errno, err.strerror or str(err), str(directory)) from None
-    return directory
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

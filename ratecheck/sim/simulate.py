@@ -42,7 +42,7 @@ stored as ``cert_grad_norm`` (first term) and ``cert_spread`` (the weighted spre
 
 Speed and parallelism
 ---------------------
-Three engines compute the same bits (see :mod:`ratecheck._engine`): ``"reference"`` (one step
+Three engines compute the same bits (see :mod:`ratecheck.sim.engine`, :mod:`ratecheck.sim.plan`): ``"reference"`` (one step
 at a time, any problem and optimizer: the definition), ``"numpy"`` (built-in problems: the
 random numbers of the next chunk of steps are drawn per block, from the same generators, in a
 background thread while the current chunk runs) and ``"numba"`` (supported built-in pairs,
@@ -54,7 +54,7 @@ streams, so the result is bit-identical for any number of workers. With ``worker
 ``"numba"`` engine also hands the rows of a block to threads, in pieces (the cores the processes
 leave over: with one block on two cores, one process and two threads); a row's arithmetic does
 not depend on the rows around it, so the bits do not change either. Gaussian noise is drawn by
-a compiled copy of NumPy's own algorithm (:mod:`ratecheck._normal`; the same numbers, checked
+a compiled copy of NumPy's own algorithm (:mod:`ratecheck.sim.normal`; the same numbers, checked
 against NumPy when first used) when numba is installed. Only problems whose rows
 are computed independently of each other are split (``rowwise``: every built-in family but
 ``robust_regression`` and ``l1``, whose BLAS products round a row differently depending on how
@@ -70,7 +70,7 @@ reports ``diverged`` and ``diverged_step`` per replicate.
 Resumable runs
 --------------
 With ``snapshot=DIR`` the steps run in *segments* and, between two segments, a resumable
-snapshot is written to ``DIR`` (:mod:`ratecheck.snapshot`) at most once every ``snapshot_every``
+snapshot is written to ``DIR`` (:mod:`ratecheck.sim.snapshot`) at most once every ``snapshot_every``
 seconds of wall time (default 60 s). The driver sizes each segment from the measured speed so
 that it lasts about ``snapshot_every`` (the first is 64 steps, and a segment grows at most 16-fold
 over the previous one), so the number of snapshots, and the extra work of starting segments, is
@@ -79,23 +79,20 @@ between two metric checkpoints: it carries the checkpoint index, so where the ru
 matter. With ``resume=True`` a snapshot found in ``DIR`` is checked (configuration, seed, ratecheck
 and NumPy versions: ``ValueError`` if they differ) and the run continues from it; the result is
 bit-identical to an uninterrupted run for every engine and number of workers. A snapshot is left in
-``DIR`` when the run ends (:func:`ratecheck.snapshot.remove` deletes it; ``ratecheck run`` does
+``DIR`` when the run ends (:func:`ratecheck.sim.snapshot.remove` deletes it; ``ratecheck run`` does
 so once the result is saved).
+
+Progress and provenance
+-----------------------
+With ``progress=f`` the steps also run in segments (about a second each, bit-identical as above) and
+``f(steps_done, steps, plan)`` is called after each, in this process; ``plan`` is
+``{"engine", "processes", "threads"}``, which the result's ``provenance`` records too. Nothing here
+prints: drawing a bar is the caller's business (``ratecheck run`` draws one on a terminal).
 
 User-defined problems
 ---------------------
-A problem that is not an instance of a registered family is wrapped so that what it returns is
-checked: ``grad`` and ``stochastic_grad`` must return a real floating array of shape
-``(rows, dim)`` and ``value`` one of shape ``(rows,)`` for points of shape ``(rows, dim)``. The
-first call of each method is checked fully (``TypeError``/``ValueError`` naming the method, the
-shape expected and the shape got: ``None``, a scalar, a broadcastable ``(dim,)`` or ``(rows, 1)``,
-a complex or integer array are refused); later calls compare type, shape and dtype with the first
-(the full check runs again if one differs). Built-in problems are not wrapped, and the ``numpy``
-and ``numba`` engines, which run built-in problems only, never see the wrapper. Such a problem is
-described (in the result and in a snapshot's fingerprint) by its ``describe()``, or else by its class
-name, dim and a hash of what ``value`` and ``grad`` return at fixed probe points (evaluated once,
-before the run; ``stochastic_grad`` is not probed), so that a resume after one of its parameters
-changed is refused. Give such a problem a ``describe()`` if its noise has parameters.
+A problem that is not an instance of a registered family is wrapped so that what it returns is checked
+(see :mod:`ratecheck.sim.checks`); give such a problem a ``describe()`` if its noise has parameters.
 
 Precision
 ---------
@@ -106,251 +103,40 @@ its update is float32 arithmetic; metrics are computed and recorded in float64 f
 points. It runs on the reference engine only and is recorded in the result (``result.dtype``) and
 flagged in its ``summary()``; an overflow of float32 (|x| > 3.4e38) is a divergence.
 """
+
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import time
 
 import numpy as np
 
 from . import engine as _engine
+from . import snapshot as _snapshot
 from .. import validate as V
 from . import parallel as parallel
 from ..optimizers.base import Optimizer
-from .result import SimulationResult, _jsonable, git_state, utc_now
+from ..schedules import unconfirmed_callables
+from .checks import (MAX_CHECKPOINTS, MAX_STEPS, CheckedProblem, check_noise, check_problem, check_size,
+                     checkpoint_grid, describe_problem, fingerprint, is_built_in, json_constants, log_checkpoints,
+                     memory_estimate, seed_record, short_repr, x0_array)
+from .plan import ENGINES, NUMBA_MIN_WORK, PARALLEL_MIN_WORK, choose_engine, run_segments, split
+from .result import SimulationResult, git_state, utc_now
 
 __all__ = ["simulate", "log_checkpoints", "metric_names", "fingerprint", "memory_estimate", "check_size", "check_noise",
-           "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS", "MAX_STEPS"]
+           "choose_engine", "x0_array", "DEFAULT_BLOCK_SIZE", "ENGINES", "DTYPES", "SNAPSHOT_EVERY", "MAX_CHECKPOINTS",
+           "MAX_STEPS", "NUMBA_MIN_WORK", "PARALLEL_MIN_WORK"]
 
 DEFAULT_BLOCK_SIZE = 256
-ENGINES = ("auto", "reference", "numpy", "numba")
 DTYPES = ("float64", "float32")
 #: default minimum wall time, in seconds, between two resumable snapshots
 SNAPSHOT_EVERY = 60.0
-#: steps of the first segment of a run that writes snapshots (later ones are sized by speed)
-FIRST_SEGMENT = 64
-#: a segment is at most this many times longer than the one before it
-SEGMENT_GROWTH = 16
-#: most checkpoints a grid may have (a grid is held in memory, one row of metrics per checkpoint)
-MAX_CHECKPOINTS = 10**6
-#: most steps a run may have (10^15 steps would take years at any speed: a larger value is a mistake)
-MAX_STEPS = 10**15
-#: arrays of shape (replicates, dim) a simulation may hold at once (state, scratch, output, buffers)
-_ARRAYS_PER_ROW = 16
-#: ``engine="auto"`` compiles a kernel (seconds, the first time) only for runs at least this big,
-#: in replicate·coordinate·steps
-NUMBA_MIN_WORK = 2 * 10**7
-#: ``workers="auto"`` starts worker processes (a fraction of a second) only for runs at least this big
-PARALLEL_MIN_WORK = 10**7
-
-
-def log_checkpoints(steps: int, n: int = 40) -> np.ndarray:
-    """About ``n`` distinct log-spaced integers from 1 to ``steps`` inclusive."""
-    steps = V.integer("steps", steps, low=1)
-    n = V.integer("n_checkpoints", n, low=1, high=MAX_CHECKPOINTS)
-    grid = np.unique(np.round(np.geomspace(1, steps, max(n, 1))).astype(np.int64))
-    return np.union1d(grid, [steps]).astype(np.int64)
-
-
-def _checkpoint_grid(checkpoints, steps, n_checkpoints) -> np.ndarray:
-    if checkpoints is None:
-        return log_checkpoints(steps, n_checkpoints)
-    try:
-        arr = np.asarray(checkpoints)
-    except (TypeError, ValueError, OverflowError):
-        arr = np.asarray([])
-    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer) or arr.size > MAX_CHECKPOINTS:
-        raise ValueError(f"checkpoints must be a non-empty list of at most {MAX_CHECKPOINTS} integer steps, "
-                         f"got {_short(checkpoints)}")
-    if np.any(np.diff(arr) <= 0) or arr[0] < 1 or arr[-1] > steps:
-        raise ValueError(f"checkpoints must be strictly increasing integers in [1, steps={steps}]")
-    return arr.astype(np.int64)
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _x0_array(problem, x0, replicates: int, dim: int) -> np.ndarray:
-    if x0 is None:
-        init = getattr(problem, "initial_point", None)
-        x0 = init() if callable(init) else np.zeros(dim)
-    try:
-        raw = np.asarray(x0)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"x0 must be an array of real numbers of shape ({dim},) or ({replicates}, {dim}), "
-                        f"got {_short(x0)} ({err})") from None
-    if raw.dtype.kind not in "biuf" or raw.dtype.kind == "b":
-        raise TypeError(f"x0 must be an array of real numbers of shape ({dim},) or ({replicates}, {dim}), "
-                        f"got dtype {raw.dtype}")
-    arr = raw.astype(np.float64, copy=False)
-    if arr.shape == (dim,):
-        arr = np.broadcast_to(arr, (replicates, dim))
-    if arr.shape != (replicates, dim):
-        raise ValueError(f"x0 must have shape ({dim},) or ({replicates}, {dim}), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("x0 must be finite")
-    return np.array(arr, dtype=np.float64, order="C")
-
-
-def _check_problem(problem) -> int:
-    missing = [a for a in ("dim", "value", "grad", "stochastic_grad") if not hasattr(problem, a)]
-    if missing:
-        raise TypeError(f"problem must have dim, value, grad and stochastic_grad(x, rng); "
-                        f"{type(problem).__name__} lacks {', '.join(missing)}")
-    return V.integer("problem.dim", problem.dim, low=1)
-
-
-def _built_in(problem) -> bool:
-    """Whether ``problem`` is an instance of a registered family (whose returns are known to be right)."""
-    from .. import problems as _problems
-    from ..problems.base import Problem
-    name = getattr(problem, "name", None) if isinstance(problem, Problem) else None
-    return isinstance(name, str) and name in _problems.names() and type(problem) is _problems.get(name)
-
-
-class _CheckedProblem:
-    """A user-defined problem whose methods' returns are checked.
-
-    ``value(x)`` must return a real floating array of shape ``(rows,)`` and ``grad(x)`` and
-    ``stochastic_grad(x, rng[, t])`` one of shape ``(rows, dim)``, for ``x`` of shape ``(rows, dim)``.
-    A method's first return is checked fully (type, dtype, shape; ``TypeError``/``ValueError`` naming
-    the method, the shape expected and the shape got); later ones by three comparisons (exact type,
-    shape, and the dtype seen the first time), falling back to the full check when one differs. Every
-    other attribute is the problem's own.
-    """
-
-    def __init__(self, problem, dim: int):
-        self._problem, self._dim = problem, dim
-        self._value_dtype = self._grad_dtype = self._stochastic_grad_dtype = None   # set by the full check
-
-    def __getattr__(self, name):
-        problem = self.__dict__.get("_problem")
-        if problem is None:           # during unpickling, before __init__'s attributes exist
-            raise AttributeError(name)
-        return getattr(problem, name)
-
-    def __getstate__(self):
-        return self.__dict__
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-
-    def _check(self, method: str, out, x, shape: tuple):
-        """The full check (the first call, or when the cheap one in the methods below fails)."""
-        where = f"{type(self._problem).__name__}.{method}"
-        expected = f"a real floating numpy array of shape {shape}"
-        rows = "" if len(shape) == 1 else f" (one row of {self._dim} per point)"
-        if not isinstance(out, np.ndarray):
-            got = "None" if out is None else f"a {type(out).__name__}"
-            raise TypeError(f"{where} returned {got} for x of shape {x.shape}; it must return {expected}{rows}")
-        if not np.issubdtype(out.dtype, np.floating):
-            raise TypeError(f"{where} returned dtype {out.dtype} for x of shape {x.shape}; it must return {expected}"
-                            f"{' (no imaginary part)' if np.issubdtype(out.dtype, np.complexfloating) else ''}")
-        if out.shape != shape:
-            raise ValueError(f"{where} returned shape {out.shape} for x of shape {x.shape}; it must return "
-                             f"{expected}{rows}, not something to broadcast")
-        setattr(self, f"_{method}_dtype", out.dtype)
-        return out
-
-    # the cheap check inline (a type, a shape and a dtype compared): these run at every step
-    def value(self, x):
-        out = self._problem.value(x)
-        if type(out) is np.ndarray and out.dtype is self._value_dtype and out.shape == (x.shape[0],):
-            return out
-        return self._check("value", out, x, (x.shape[0],))
-
-    def grad(self, x):
-        out = self._problem.grad(x)
-        if type(out) is np.ndarray and out.dtype is self._grad_dtype and out.shape == x.shape:
-            return out
-        return self._check("grad", out, x, (x.shape[0], self._dim))
-
-    def stochastic_grad(self, x, rng, *t):
-        out = self._problem.stochastic_grad(x, rng, *t)
-        if type(out) is np.ndarray and out.dtype is self._stochastic_grad_dtype and out.shape == x.shape:
-            return out
-        return self._check("stochastic_grad", out, x, (x.shape[0], self._dim))
-
-
-#: seed of the probe points of a user-defined problem's behavioural fingerprint
-PROBE_SEED = 20261206
-PROBE_POINTS = 3
-
-
-def _behaviour(problem, dim: int, rows: int = PROBE_POINTS) -> str:
-    """SHA-256 of what a user-defined problem's ``value`` and ``grad`` return at ``rows`` fixed probe points.
-
-    Any change of its parameters (or code) that changes these numbers changes the fingerprint. Its
-    ``stochastic_grad`` is not called: a problem may count its oracle calls (a stateful noise law), and
-    the probe must not change the run. Noise parameters are therefore seen only through ``describe()``.
-    """
-    checked = problem if isinstance(problem, _CheckedProblem) else _CheckedProblem(problem, dim)
-    x = np.random.default_rng(PROBE_SEED).uniform(-0.9, 0.9, size=(rows, dim))
-    h = hashlib.sha256()
-    with np.errstate(all="ignore"):
-        for out in (checked.value(x.copy()), checked.grad(x.copy())):
-            h.update(np.ascontiguousarray(out, dtype=np.float64).tobytes())
-    return h.hexdigest()
-
-
-def check_noise(problem) -> None:
-    """Refuse (``ValueError``) noise so large that its variance overflows a float (``sigma = 1e308``):
-    every variance, rate constant and metric computed from it would be inf, with overflow warnings."""
-    scales = getattr(getattr(problem, "noise", None), "scales", None)
-    if not callable(scales):
-        return
-    dim = int(problem.dim)
-    with np.errstate(over="ignore", invalid="ignore"):
-        s = np.asarray(scales(dim), dtype=np.float64)
-        total = float(np.sum(s * s))
-    if not np.isfinite(total):
-        big = float(np.max(np.abs(s))) if s.size else float("nan")
-        limit = float(np.sqrt(np.finfo(np.float64).max / max(dim, 1)))
-        raise ValueError(f"noise.sigma {big:.4g} is too large: the noise variance sigma² overflows a float; "
-                         f"use sigma below {limit:.3g} (dim = {dim})")
-
-
-def memory_limit() -> int:
-    """Bytes a simulation may plan to hold: ``$RATECHECK_MAX_BYTES``, else 3/4 of physical memory."""
-    env = os.environ.get("RATECHECK_MAX_BYTES")
-    if env:
-        try:
-            return V.integer("RATECHECK_MAX_BYTES", int(env), low=1)
-        except ValueError:
-            raise ValueError(f"RATECHECK_MAX_BYTES must be a positive integer (bytes), got {env!r}") from None
-    try:
-        return int(0.75 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 16 * 2**30
-
-
-def memory_estimate(replicates: int, dim: int, n_checkpoints: int, n_metrics: int) -> int:
-    """Bytes a simulation holds, roughly: its (replicates, dim) arrays and its recorded metrics."""
-    return 8 * int(replicates) * (_ARRAYS_PER_ROW * int(dim) + int(n_checkpoints) * max(int(n_metrics), 1))
-
-
-def check_size(replicates: int, dim: int, n_checkpoints: int, n_metrics: int) -> None:
-    """Refuse (``ValueError``), before anything is allocated, a run that would not fit in memory."""
-    need, limit = memory_estimate(replicates, dim, n_checkpoints, n_metrics), memory_limit()
-    if need > limit:
-        raise ValueError(f"replicates={replicates} x dim={dim} with {n_checkpoints} checkpoints of {n_metrics} "
-                         f"metrics needs about {need / 2**30:.3g} GiB, more than the {limit / 2**30:.3g} GiB "
-                         f"allowed (3/4 of this machine's memory, or $RATECHECK_MAX_BYTES): reduce replicates, "
-                         f"dim or n_checkpoints")
-
-
-def _constants(problem) -> dict:
-    return _engine.constants(problem)
 
 
 def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
                  certificate: bool | None = None) -> list[str]:
     """The metric names :func:`simulate` records for this problem and optimizer."""
-    consts = _constants(problem)
+    consts = _engine.constants(problem)
     point = ["grad_norm_sq", "grad_norm_l1", "value"]
     point += ["gap"] if consts["f_star"] is not None else []
     point += ["dist"] if consts["x_star"] is not None else []
@@ -371,7 +157,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
              x0=None, checkpoints=None, n_checkpoints: int = 40, running: bool = True,
              certificate: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
              workers=1, engine: str = "auto", dtype: str = "float64", snapshot=None,
-             snapshot_every: float = SNAPSHOT_EVERY, resume: bool = False) -> SimulationResult:
+             snapshot_every: float = SNAPSHOT_EVERY, resume: bool = False, progress=None) -> SimulationResult:
     """Simulate ``replicates`` independent runs of ``optimizer`` on ``problem``.
 
     Parameters
@@ -413,6 +199,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         Minimum wall time in seconds between two snapshots (0: after every segment).
     resume : bool
         Continue from the snapshot in ``snapshot`` if there is one (checked against this call).
+    progress : callable ``(steps_done, steps, plan)``, optional
+        Called in this process as the run goes, about once a second (see *Progress and provenance*).
 
     Returns
     -------
@@ -421,21 +209,21 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a ratecheck Optimizer (see ratecheck.optimizers.make), "
                         f"got {type(optimizer).__name__}")
-    dim = _check_problem(problem)
-    if not _built_in(problem):
-        problem = _CheckedProblem(problem, dim)
+    dim = check_problem(problem)
+    if not is_built_in(problem):
+        problem = CheckedProblem(problem, dim)
     steps = V.integer("steps", steps, low=1, high=MAX_STEPS)
     replicates = V.integer("replicates", replicates, low=1)
     # before anything runs: a user problem's first returns are checked here, at its probe points
-    description = _describe(problem, replicates)
+    description = describe_problem(problem, replicates)
     block_size = V.integer("block_size", block_size, low=1)
     dtype = V.choice("dtype", dtype, DTYPES)
     if not isinstance(running, bool):
-        raise TypeError(f"running must be True or False, got {_short(running)}")
+        raise TypeError(f"running must be True or False, got {short_repr(running)}")
     if certificate is not None and not isinstance(certificate, bool):
-        raise TypeError(f"certificate must be True, False or None, got {_short(certificate)}")
+        raise TypeError(f"certificate must be True, False or None, got {short_repr(certificate)}")
     if not isinstance(resume, bool):
-        raise TypeError(f"resume must be True or False, got {_short(resume)}")
+        raise TypeError(f"resume must be True or False, got {short_repr(resume)}")
     snapshot_every = V.real("snapshot_every", snapshot_every, low=0.0)
     if resume and snapshot is None:
         raise ValueError("resume=True needs snapshot=DIR, the directory holding the snapshot")
@@ -444,7 +232,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         seq = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
     else:
         seq = np.random.SeedSequence(V.integer("seed", seed, low=0))
-    grid = _checkpoint_grid(checkpoints, steps, n_checkpoints)
+    grid = checkpoint_grid(checkpoints, steps, n_checkpoints)
     tracks_output = optimizer.output != "iterate"
     certificate = tracks_output if certificate is None else bool(certificate)
     if certificate and not tracks_output:
@@ -454,25 +242,21 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     check_size(replicates, dim, grid.size, len(metric_names(problem, optimizer, running=running,
                                                              certificate=certificate)))
     x0_given = x0 is not None
-    x0 = _x0_array(problem, x0, replicates, dim)
+    x0 = x0_array(problem, x0, replicates, dim)
     if dtype == "float32" and x0.size and np.abs(x0).max() > np.finfo(np.float32).max:
         raise ValueError(f"x0 has entries beyond float32's range (|x| <= {np.finfo(np.float32).max:.4g}); "
                          f"use dtype='float64' or a smaller start")
-    engine = _choose_engine(engine, problem, optimizer, work=replicates * dim * steps, running=running,
-                            certificate=certificate, dtype=dtype)
+    engine = choose_engine(engine, problem, optimizer, work=replicates * dim * steps, steps=steps,
+                           running=running, certificate=certificate, dtype=dtype)
 
     n_blocks = -(-replicates // block_size)
     noise_root, opt_root = seq.spawn(2)
     noise_seqs = noise_root.spawn(n_blocks)
     opt_seqs = opt_root.spawn(n_blocks)
-    rowwise = bool(getattr(problem, "rowwise", False))
-    small = workers == "auto" and replicates * dim * steps < PARALLEL_MIN_WORK
-    n_parts = parallel.resolve_workers(workers, limit=n_blocks if rowwise and not small else 1)
-    threads = 1 if small or not rowwise else parallel.threads_per_part(workers, n_parts)
-    # contiguous runs of whole blocks, as even as possible
-    bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
-    spans = [(slice(lo * block_size, min(hi * block_size, replicates)), slice(lo, hi))
-             for lo, hi in zip(bounds[:-1], bounds[1:])]
+    cut = split(workers, replicates=replicates, block_size=block_size,
+                rowwise=bool(getattr(problem, "rowwise", False)), work=replicates * dim * steps)
+    n_parts, threads = cut.parts, cut.threads
+    plan = {"engine": engine, "processes": n_parts, "threads": threads}
 
     def tasks(start: _engine.Carry | None, stop: int) -> list:
         return [_engine.Task(problem=problem, optimizer=optimizer, steps=steps, grid=grid, running=running,
@@ -480,7 +264,7 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
                              noise_seqs=noise_seqs[blocks], opt_seqs=opt_seqs[blocks], engine=engine,
                              start=None if start is None else start.take(rows, blocks), stop=stop, dtype=dtype,
                              threads=threads)
-                for rows, blocks in spans]
+                for rows, blocks in cut.spans]
 
     def run(batch: list) -> list:
         if len(batch) == 1:
@@ -490,19 +274,27 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     config = {"running": running, "certificate": certificate, "n_checkpoints": int(grid.size),
               "x0": "given" if x0_given else "problem default",
               "x0_sha256": hashlib.sha256(x0.tobytes()).hexdigest()}
-    prov = {"started": utc_now(), "engine": engine, "workers": n_parts, "dtype": dtype, "git": git_state(),
-            "config": config, "sessions": []}
-    session = {"from_step": 0, "started": prov["started"], "engine": engine, "workers": n_parts}
+    prov = {"started": utc_now(), "engine": engine, "workers": n_parts, "threads": threads, "dtype": dtype,
+            "git": git_state(), "config": config, "sessions": []}
+    session = {"from_step": 0, "started": prov["started"], "engine": engine, "workers": n_parts, "threads": threads}
+    tell = None if progress is None else (lambda done: progress(done, steps, dict(plan)))
     spent = 0.0           # compute time of earlier sessions (from a snapshot)
     start = time.perf_counter()
     if snapshot is None:
-        parts = run(tasks(None, steps))
+        if tell is not None:
+            tell(0)
+        parts = run(tasks(None, steps)) if tell is None else \
+            run_segments(run, tasks, None, steps, every=snapshot_every, progress=tell)
     else:
-        from . import snapshot as _snapshot
         fp = fingerprint(problem, optimizer, steps=steps, replicates=replicates, seed=seq, block_size=block_size,
                          grid=grid, running=running, certificate=certificate, dtype=dtype, x0=x0)
         carry = None
         if resume:
+            if unconfirmed_callables(optimizer):
+                raise ValueError(f"resume=True with a callable {', '.join(unconfirmed_callables(optimizer))}: ratecheck "
+                                 f"compares only its repr and source, not what it computes; pass the same function as "
+                                 f"ratecheck.schedules.from_callable(fn, same_on_resume=True) to say so, or use a "
+                                 f"named schedule")
             snap = _snapshot.read(snapshot, fp)
             if snap is not None:
                 carry = snap.carry
@@ -511,10 +303,12 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
                 prov["sessions"] = list(old.get("sessions", []))
                 spent = float(old.get("elapsed", 0.0))
                 session["from_step"] = carry.t
-        parts = _segments(run, tasks, carry, steps, snapshot_every,
-                          lambda c: _snapshot.save(snapshot, c, fingerprint=fp, steps=steps, provenance={
-                              **prov, "elapsed": spent + time.perf_counter() - start,
-                              "sessions": prov["sessions"] + [{**session, "to_step": c.t, "ended": utc_now()}]}))
+        if tell is not None:
+            tell(0 if carry is None else carry.t)
+        parts = run_segments(run, tasks, carry, steps, every=snapshot_every, progress=tell,
+                             save=lambda c: _snapshot.save(snapshot, c, fingerprint=fp, steps=steps, provenance={
+                                 **prov, "elapsed": spent + time.perf_counter() - start,
+                                 "sessions": prov["sessions"] + [{**session, "to_step": c.t, "ended": utc_now()}]}))
     elapsed = spent + time.perf_counter() - start
     prov["finished"] = utc_now()
     prov["sessions"] = prov["sessions"] + [{**session, "to_step": steps, "ended": prov["finished"]}]
@@ -531,100 +325,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     if dtype != "float64":
         message += f" ({dtype} arithmetic)"
     return SimulationResult(
-        problem=description, optimizer=optimizer.describe(), seed=_seed_record(seq),
+        problem=description, optimizer=optimizer.describe(), seed=seed_record(seq),
         steps=steps, replicates=replicates, block_size=block_size, checkpoints=grid,
         metrics=records, x=x, output_x=output_x,
         diverged=~alive, diverged_step=diverged_step, message=message, elapsed=elapsed,
-        constants=_json_constants(problem), dtype=dtype, provenance=prov)
-
-
-def _segments(run, tasks, carry, steps: int, every: float, save) -> list:
-    """Run the steps after ``carry`` (None: from 0) in segments, saving a snapshot between two segments
-    when ``every`` seconds have passed since the last one; return the final parts."""
-    t = 0 if carry is None else carry.t
-    length = FIRST_SEGMENT
-    last_save = time.monotonic()
-    while True:
-        stop = min(steps, t + length)
-        began = time.perf_counter()
-        out = run(tasks(carry, stop))
-        if stop >= steps:
-            return out
-        took = max(time.perf_counter() - began, 1e-6)
-        carry = _engine.Carry.join(out)
-        if time.monotonic() - last_save >= every:
-            save(carry)
-            last_save = time.monotonic()
-        # the next segment lasts about `every` seconds at the speed just measured (at least one step)
-        length = int(min(max(1, (stop - t) * max(every, 0.01) / took), SEGMENT_GROWTH * (stop - t)))
-        t = stop
-
-
-def fingerprint(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed, block_size: int,
-                grid: np.ndarray, running: bool, certificate: bool, dtype: str, x0: np.ndarray) -> dict:
-    """What determines a simulation's bits (compared before resuming from a snapshot), JSON-able.
-
-    The engine and the number of workers are not part of it: they never change a result.
-    A user-defined problem is known by its ``describe()`` if it has one, else by its class name, dim
-    and a hash of what it returns at fixed probe points (so a changed parameter is noticed).
-    """
-    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    fp = {"problem": _describe(problem, replicates), "optimizer": optimizer.describe(), "steps": steps,
-          "replicates": replicates, "seed": _seed_record(seq), "block_size": block_size,
-          "checkpoints": [int(t) for t in grid], "running": running, "certificate": certificate,
-          "dtype": dtype, "x0_sha256": hashlib.sha256(np.ascontiguousarray(x0, dtype=np.float64).tobytes()).hexdigest()}
-    return json.loads(json.dumps(_jsonable(fp)))
-
-
-def _choose_engine(engine, problem, optimizer, *, work: int, running: bool, certificate: bool,
-                   dtype: str = "float64") -> str:
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {_short(engine)}")
-    if engine == "reference":
-        return engine
-    if dtype != "float64":
-        if engine != "auto":
-            raise ValueError(f"dtype={dtype!r} runs on the reference engine only; use engine='reference' or 'auto'")
-        return "reference"
-    batch = getattr(problem, "_batch_kind", None)
-    fast = callable(batch) and batch() is not None
-    if engine == "numpy":
-        if not fast:
-            raise ValueError("engine='numpy' needs a built-in problem whose randomness can be drawn ahead "
-                             "(not affine noise, not arjevani_chain, not intrinsic randomness plus "
-                             "additive noise); use engine='reference' or 'auto'")
-        return engine
-    from . import kernels as _kernels
-    why = _kernels.unsupported(problem, optimizer, running=running, certificate=certificate) if fast else \
-        "the problem's randomness cannot be drawn ahead"
-    if engine == "numba":
-        if why:
-            raise ValueError(f"engine='numba' does not apply here: {why}; use engine='auto'")
-        return engine
-    if not why and work >= NUMBA_MIN_WORK:
-        return "numba"
-    return "numpy" if fast else "reference"
-
-
-def _describe(problem, replicates: int = PROBE_POINTS) -> dict:
-    """A problem's description: its ``describe()``, else (a user-defined object) its class name, dim and
-    behavioural fingerprint (:func:`_behaviour`, at as many probe points as the run has replicates, up to
-    :data:`PROBE_POINTS`: a problem is only ever asked about batches the size of the run's)."""
-    checked = problem if isinstance(problem, _CheckedProblem) else None
-    if checked is not None:
-        problem = problem._problem
-    d = getattr(problem, "describe", None)
-    if callable(d):
-        return d()
-    return {"name": type(problem).__name__, "dim": int(problem.dim), "user_defined": True,
-            "behaviour_sha256": _behaviour(checked or problem, int(problem.dim), min(replicates, PROBE_POINTS))}
-
-
-def _json_constants(problem) -> dict:
-    get = getattr(problem, "constants", None)
-    c = get() if callable(get) else {}
-    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in c.items()}
-
-
-def _seed_record(seq: np.random.SeedSequence):
-    return {"entropy": seq.entropy, "spawn_key": list(seq.spawn_key)}
+        constants=json_constants(problem), dtype=dtype, provenance=prov)

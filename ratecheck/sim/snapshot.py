@@ -13,14 +13,14 @@ was never interrupted:
 * the running minima and sums, the per-replicate divergence status and step;
 * the metrics recorded at the checkpoints reached so far and the index of the next checkpoint;
 * the bit-generator state of every block's noise and optimizer generators (their exact position:
-  an engine draws only its own segment's numbers, see :mod:`ratecheck._engine`).
+  an engine draws only its own segment's numbers, see :mod:`ratecheck.sim.engine`).
 
 It also records what it belongs to (the run's *fingerprint*: problem, optimizer, steps,
 replicates, seed, block size, checkpoint grid, running metrics, certificate, dtype and the start
 point) and the versions of ratecheck and NumPy that wrote it. :func:`read` refuses a snapshot for a
 different fingerprint, a different ratecheck or NumPy version (the bits could differ), another
 snapshot format, or one whose JSON or arrays fail their checksum (the JSON carries the SHA-256 of
-its own canonical content, see :func:`ratecheck.result.json_bytes`), each with a message saying
+its own canonical content, see :func:`ratecheck.sim.result.json_bytes`), each with a message saying
 what differs and what to do.
 
 A snapshot is a convenience, a result is not: when the disk is full, :func:`save` gives up the
@@ -28,7 +28,7 @@ new snapshot (the run goes on, from the previous snapshot if it must resume) ins
 the run, and :func:`clean_temporaries` removes only the temporaries of writers that are no longer
 running (their names carry the writer's process id).
 
-:func:`load_partial` turns a snapshot into a :class:`~ratecheck.result.SimulationResult` holding
+:func:`load_partial` turns a snapshot into a :class:`~ratecheck.sim.result.SimulationResult` holding
 the checkpoints reached so far: a prefix of the finished run's metrics, bit for bit.
 """
 from __future__ import annotations
@@ -103,7 +103,7 @@ def remove(directory) -> None:
         _drop_arrays(directory, None)
 
 
-#: a temporary written by :func:`ratecheck.result.atomic_write_bytes`: ``.NAME.PID.RANDOM.tmp``
+#: a temporary written by :func:`ratecheck.sim.result.atomic_write_bytes`: ``.NAME.PID.RANDOM.tmp``
 _TEMPORARY = re.compile(r"^\.(?P<name>.+?)\.(?P<pid>[0-9]+)\.[^.]+\.tmp$")
 
 
@@ -126,7 +126,7 @@ def clean_temporaries(directory) -> None:
     longer running and the arrays of a snapshot no JSON points to (none of them is ever read).
 
     A temporary whose writer (the process id in its name) is still running is left alone; the
-    output directory's lock (:mod:`ratecheck.outdir`) keeps a second run out of the directory, so
+    output directory's lock (:mod:`ratecheck.catalog.outdir`) keeps a second run out of the directory, so
     the arrays that no JSON points to yet cannot be another run's.
     """
     directory = Path(directory)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .. import validate as V
 from . import hypotheses as H
+from .latex import latex_text
 
 __all__ = ["Theorem", "get", "keys", "table", "render", "VERIFIED"]
 
@@ -165,10 +166,6 @@ def render(format: str = "markdown") -> str:
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         return "\n".join(lines) + "\n"
 
-    def tex(c):
-        for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
-            c = c.replace(a, b)
-        return c
     lines = [r"\begin{tabular}{llllp{6cm}p{5cm}}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
-    lines += [" & ".join(tex(c) for c in r) + r" \\" for r in rows]
+    lines += [" & ".join(latex_text(c) for c in r) + r" \\" for r in rows]
     return "\n".join(lines + [r"\hline", r"\end{tabular}"]) + "\n"
