@@ -1,15 +1,13 @@
 r"""The numba engine's kernel, composed from the optimizer's and the problem's own compiled pieces.
 
-One kernel, :func:`chunk`, runs a chunk of steps for the replicates (rows) r0 .. r1−1 of a block: for
-each replicate, step and coordinate it does the floating-point operations that the NumPy code does,
-element by element and in the same order (IEEE arithmetic and ``sqrt`` are correctly rounded, so the
-same operations on the same inputs give the same bits). It names no optimizer and no problem: the
-optimizer's :class:`~ratecheck.optimizers.base.ElementStep` (its query and update of one coordinate)
-and the problem's :class:`~ratecheck.problems.base.GradientPiece` (its exact gradient of one
-coordinate) are pasted into the loops below (``ELEM_SRC``), which add what every run shares: the
-stochastic gradient from the drawn numbers, the running metrics, the output average and the (λ,ε)
-certificate. Each combination of pieces (named by their :meth:`key`), randomness kind and flags is
-generated as source, compiled once and cached; its flags become literals, so the dead branches go.
+One kernel, :func:`chunk`, runs a chunk of steps for the rows r0 .. r1−1 of a block, doing for each
+replicate, step and coordinate the floating-point operations of the NumPy code in its order (the same
+operations on the same inputs give the same bits). It names no optimizer and no problem: the optimizer's
+:class:`~ratecheck.optimizers.base.ElementStep` and the problem's :class:`~ratecheck.problems.base.GradientPiece`
+are pasted into the loops below (``ELEM_SRC``), which add what every run shares: the stochastic gradient
+from the drawn numbers, the running metrics, the output average and the (λ,ε) certificate. Each
+combination (pieces named by their key, randomness, flags) is generated, compiled once and cached; its
+flags become literals, so the dead branches go.
 """
 from __future__ import annotations
 
@@ -45,8 +43,7 @@ _STEPS: dict = {}
 _GRADS: dict = {}
 
 
-#: the helpers the generated code inlines live in other files, which numba's cache (keyed on this file) does not
-#: watch: their source is folded into the keys, so that a change to them compiles anew
+#: the inlined helpers' source (files numba's cache does not watch) is folded into the keys
 _HELPERS = zlib.crc32(b"".join(Path(m.__file__).read_bytes() for m in (jit_module, libm_sin, reductions)))
 
 
@@ -60,12 +57,8 @@ def register(step, gradient) -> tuple[int, int]:
 _GRAD_SRC = """
 def g(z, p0, p1, c0, c1):
     return {PLAIN}
-
-
 def gt(z, p0, p1, c0, c1):
     return {TAYLOR}
-
-
 def gf(z, p0, p1, c0, c1, T):
     return {ANY}
 
@@ -78,15 +71,11 @@ def grad(x, p0, p1, c0, c1, scaled, sj):
 
 
 def gradt(x, p0, p1, c0, c1, scaled, sj):
-    if scaled:
-        return gt(x * sj, p0, p1, c0, c1) * sj
-    return gt(x, p0, p1, c0, c1)
+    return gt(x * sj, p0, p1, c0, c1) * sj if scaled else gt(x, p0, p1, c0, c1)
 
 
 def gradf(x, p0, p1, c0, c1, scaled, sj, T):
-    if scaled:
-        return gf(x * sj, p0, p1, c0, c1, T) * sj
-    return gf(x, p0, p1, c0, c1, T)
+    return gf(x * sj, p0, p1, c0, c1, T) * sj if scaled else gf(x, p0, p1, c0, c1, T)
 """
 
 
@@ -302,17 +291,12 @@ def _bodies(b: dict) -> list[tuple[str, str, str | None]]:
     """The element code as the loops over coordinates (or replicates, dim 1) that run it: a list of
     (code before the loop, element code, name of a flag that guards the loop or None).
 
-    One loop, unless *split*: a gradient that calls the C
-    library's ``sin`` (``cosine_well``, ``nonsmooth_well``) (not vectorized: SVML rounds differently), which keeps the compiler from
-    vectorizing a loop that contains it. Split, the query point, the ``sin`` calls and the update
-    run as three loops, the first and last vectorized, passing δ and ∇F(y) through Z and a scratch
-    vector GE (with the certificate, a fourth loop takes ∇F at the new output point). Each number is
-    computed by the same operations either way: the same bits.
-
-    With *fast_sin* (the platform's sin agrees with ``libm_sin.sin_any``), each ``sin`` loop runs
-    vectorized with ``sin_taylor`` and notes whether any argument was beyond its range (``far``);
-    then, only if one was, a second pass recomputes those elements with ``sin_any`` (glibc's table
-    path below 0.85546875, the C library's ``sin`` beyond).
+    One loop, unless *split*: a gradient that calls the C library's ``sin`` (not vectorized: SVML rounds
+    differently) keeps the compiler from vectorizing its loop, so the query point, the ``sin`` calls and
+    the update run as three loops passing δ and ∇F(y) through Z and a scratch GE (with the certificate, a
+    fourth takes ∇F at the new output point): the same operations, the same bits. With *fast_sin* each
+    ``sin`` loop runs vectorized with ``sin_taylor`` and notes arguments beyond its range (``far``);
+    only if one was, a second pass recomputes those with ``sin_any`` (glibc's table, else the C library).
     """
     step = b["step"]
     query, grad, update, outgrad = re.split(r"^#@.*\n", ELEM_SRC, flags=re.M)

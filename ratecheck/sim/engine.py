@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimizers.base import BlockRNG, Optimizer, State
+from . import normal  # noqa: F401  (installs the compiled Gaussian fill in problems.noise)
 from .book import Book, Output, Part, constants, point_metrics, records_regret, sqnorm
 from .prefetch import Prefetch, ServedRNG, gen_states, generators, served_draws
 
