@@ -237,16 +237,20 @@ def test_adopt_weight_decay_first_two_calls():
     close(s2.x, X0 - A * lam * X0 - A * 0.1 * np.clip(g2 / np.maximum(np.abs(g1), 1e-6), -1, 1), 1e-14)
 
 
-@pytest.mark.parametrize("name", ["adam", "amsgrad", "adam_ema", "adopt"])
-def test_weight_decay_runs_outside_the_compiled_kernel(name):
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "adam_ema", "adopt", "adamomentum"])
+def test_weight_decay_runs_on_the_compiled_kernel_with_the_reference_bits(name):
+    pytest.importorskip("numba")
     from ratecheck.sim import kernels as _kernels
-    p = rc.problems.make("quadratic", dim=3, kappa=10.0)
-    assert _kernels._optimizer_code(make(name)) is not None
+    p = rc.problems.make("quadratic", dim=3, kappa=10.0, noise={"kind": "gaussian", "sigma": 0.5})
+    kw = dict(steps=60, replicates=5, seed=4, block_size=3)
     for decouple in (False, True):
-        opt = make(name, weight_decay=0.1, decouple=decouple)
-        assert _kernels._optimizer_code(opt) is None
-        if _kernels.numba is not None:
-            assert "weight decay" in _kernels.unsupported(p, opt, running=True, certificate=False)
+        opt = make(name, lr=0.05, weight_decay=0.1, decouple=decouple)
+        assert _kernels.unsupported(p, opt, running=True, certificate=False) is None
+        ref = rc.simulate(p, opt, engine="reference", **kw)
+        fast = rc.simulate(p, opt, engine="numba", **kw)
+        np.testing.assert_array_equal(fast.x.view(np.uint64), ref.x.view(np.uint64))
+        for key, value in ref.metrics.items():
+            np.testing.assert_array_equal(fast.metrics[key], value, err_msg=key)
 
 
 def test_clipped_adam_ema_first_two_steps():

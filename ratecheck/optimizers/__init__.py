@@ -13,7 +13,7 @@ from .base import BlockRNG, Optimizer, State
 from .from_optax import from_optax, resolve_factory
 from .from_torch import from_torch, resolve_class, signature_defaults
 
-__all__ = ["names", "make", "get", "describe", "Optimizer", "State", "BlockRNG", "from_config",
+__all__ = ["names", "make", "get", "describe", "registered", "Optimizer", "State", "BlockRNG", "from_config",
            "from_torch", "from_optax", "ADAPTERS"]
 
 # module name -> class name; one optimizer per module, the module named after it
@@ -67,6 +67,11 @@ def adapted(name) -> bool:
 def names() -> list[str]:
     """Registered optimizer names, sorted."""
     return _REGISTRY.names()
+
+
+def registered(optimizer) -> bool:
+    """Whether ``optimizer`` is an instance of a registered class itself (not of a user's subclass)."""
+    return type(optimizer) in _REGISTRY.values()
 
 
 def get(name: str) -> type[Optimizer]:

@@ -37,7 +37,20 @@ import numpy as np
 
 from .. import validate as V
 from .adam import TINY
-from .base import Optimizer, State
+from .base import ElementStep, Optimizer, State
+
+
+#: AdaGrad's step of one coordinate: v (A0) += g², o1 ε > 0; sc0 = −α_t/(1 + (t−1)δ)
+ADAGRAD_STEP = ElementStep(uses=(("A0", "True"),), update="""
+v = A0[i, j] + g * g
+A0[i, j] = v
+den = math.sqrt(v)
+if o1:
+    den = den + fp0
+else:
+    den = nmax(den, TINY)
+xn = xi + (g / den) * sc0
+""")
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,18 @@ class Adagrad(Optimizer):
         state.v = np.full_like(state.x, self.initial_accumulator_value)
         state._tmp = np.empty_like(state.x)
         state._den = np.empty_like(state.x)
+
+    kernel_step: ClassVar[ElementStep] = ADAGRAD_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        return (state.v, None, None, None), [self.eps], {"o1": self.eps > 0.0}
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            t = t0 + k
+            SC[k, 0] = -(self.lr(t) / (1.0 + (t - 1) * self.lr_decay))
+        return SC
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

@@ -23,8 +23,7 @@ With ``beta1=0`` and ``convention="paper"`` this is RMSprop.
 Weight decay λ = ``weight_decay`` (default 0): coupled, :math:`g_t \leftarrow g_t + \lambda x_{t-1}`
 (``torch.optim.Adam(weight_decay=λ)``), or decoupled with ``decouple=True``,
 :math:`x \leftarrow x(1-\alpha_t\lambda)` before the update (``torch.optim.AdamW``, and
-``Adam(decoupled_weight_decay=True)``). Runs with weight decay use the NumPy engine (the
-compiled kernel has no weight decay), bit-identical to the reference.
+``Adam(decoupled_weight_decay=True)``).
 
 References
 ----------
@@ -39,7 +38,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import Optimizer, State
+from .base import ElementStep, Optimizer, State
 
 TINY = np.finfo(np.float64).tiny
 
@@ -90,16 +89,55 @@ class WeightDecay:
         np.add(g, state._g, out=state._g)
         return state._g
 
+    def decoupled_factor(self, lr: float) -> float:
+        """The factor 1 − α_t λ (or 1 − λ with ``fixed_decay``) of decoupled decay."""
+        return 1.0 - (self.weight_decay if getattr(self, "fixed_decay", False) else lr * self.weight_decay)
+
+    def decay_flags(self) -> dict:
+        """The compiled step's flags o5 (coupled decay) and o6 (decoupled decay)."""
+        on = self.weight_decay > 0.0
+        return {"o5": on and not self.decouple, "o6": on and self.decouple}
+
     def _decoupled(self, state: State, lr: float) -> None:
         """``x *= 1 − α_t λ`` (or ``1 − λ`` with ``fixed_decay``), when the decay is decoupled."""
         if self.weight_decay == 0.0 or not self.decouple:
             return
-        state.x *= 1.0 - (self.weight_decay if getattr(self, "fixed_decay", False) else lr * self.weight_decay)
+        state.x *= self.decoupled_factor(lr)
 
     def _apply_weight_decay(self, state: State, g: np.ndarray, lr: float) -> np.ndarray:
         """Both, in the torch order: decoupled decay of x, or the gradient with the coupled term."""
         self._decoupled(state, lr)
         return self._coupled(state, g)
+
+
+#: Adam's step of one coordinate (AMSGrad and Adam + EMA share it): o1 AMSGrad's maximum in A2, o2 the torch
+#: convention (den / c2), o3 ε > 0, o4 w1 < 0.5 (torch's lerp), o5/o6 coupled/decoupled weight decay
+ADAM_STEP = ElementStep(uses=(("A0", "True"), ("A1", "True"), ("A2", "o1")), update="""
+if o6:                                  # x ← x (1 − α_t λ)
+    xi = xi * sc2
+if o5:                                  # g ← g + λ x
+    g = g + xi * fp5
+m = A0[i, j]
+d = g - m
+if o4:
+    m = m + d * fp0
+else:
+    m = g - d * fp1
+A0[i, j] = m
+v = A1[i, j] * fp2 + (g * fp3) * g
+A1[i, j] = v
+if o1:
+    v = nmax(A2[i, j], v)
+    A2[i, j] = v
+den = math.sqrt(v)
+if o2:
+    den = den / sc0
+if o3:
+    den = den + fp4
+else:
+    den = nmax(den, TINY)
+xn = xi + (m / den) * sc1
+""")
 
 
 @dataclass(frozen=True)
@@ -148,6 +186,24 @@ class Adam(WeightDecay, Optimizer):
         if self.convention == "torch":
             return (1.0 - self.beta2 ** t) ** 0.5, lr / (1.0 - self.beta1 ** t)
         return 1.0, lr
+
+    kernel_step: ClassVar[ElementStep] = ADAM_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        w1 = 1.0 - self.beta1
+        FP = [w1, 1.0 - w1, self.beta2, 1.0 - self.beta2, self.eps, self.weight_decay]
+        flags = {"o1": self.name == "amsgrad", "o2": self.convention == "torch", "o3": self.eps > 0.0,
+                 "o4": w1 < 0.5, **self.decay_flags()}
+        return (state.m, state.v, getattr(state, "vhat", None), None), FP, flags
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            c2, step = self._step_scalars(t0 + k)
+            SC[k, 0], SC[k, 1] = c2, -step
+            if self.weight_decay > 0.0 and self.decouple:
+                SC[k, 2] = self.decoupled_factor(self.lr(t0 + k))
+        return SC
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

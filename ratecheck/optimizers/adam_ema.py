@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .. import validate as V
-from .adam import Adam
+from .adam import ADAM_STEP, Adam
+from .base import ElementStep
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class AdamEMA(Adam):
     name: ClassVar[str] = "adam_ema"
     reference: ClassVar[str] = ("Adam (torch convention) + EMA of the iterates; the practical "
                                 "cousin of Ahn & Cutkosky, NeurIPS 2024")
+    kernel_step: ClassVar[ElementStep] = ADAM_STEP
 
     def __post_init__(self):
         super().__post_init__()

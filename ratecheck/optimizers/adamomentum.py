@@ -76,7 +76,55 @@ import numpy as np
 from .. import validate as V
 from ..schedules import as_beta
 from .adam import TINY, WeightDecay, ema_square_update, ema_update
-from .base import Optimizer, State
+from .base import ElementStep, Optimizer, State
+
+
+#: AdaMomentum's step of one coordinate: m (A0) by torch's lerp with the weight w1 = 1 − β1 (o4: w1 < 0.5), or
+#: with o7 (a β1 schedule) this step's weight sc0 = 1 − β1,t,
+#: v (A1) ← β2 v + (1−β2) m² (+ ε), o1 AMSGrad's maximum (A2), o3 ε > 0, o5/o6 coupled/decoupled decay
+#: (sc3 the decoupled factor); o2 rectify: sc2 = 0 a plain momentum step, else the rectified one;
+#: otherwise sc2 = √(1−β2^t); sc1 the signed step size of this step
+ADAMOMENTUM_STEP = ElementStep(uses=(("A0", "True"), ("A1", "True"), ("A2", "o1")), update="""
+if o6:
+    xi = xi * sc3
+if o5:
+    g = g + xi * fp3
+m = A0[i, j]
+d = g - m
+if o7:                                  # a β1 schedule: the weight sc0 changes with t
+    if sc0 < 0.5:
+        m = m + d * sc0
+    else:
+        m = g - d * (1.0 - sc0)
+elif o4:                                # a constant β1: the weight w1 = fp4 (a branch-free loop)
+    m = m + d * fp4
+else:
+    m = g - d * fp5
+A0[i, j] = m
+v = A1[i, j] * fp0 + (m * fp1) * m
+if o3:
+    v = v + fp2
+A1[i, j] = v
+vh = v
+if o1:
+    vh = nmax(A2[i, j], v)
+    A2[i, j] = vh
+if o2:
+    if sc2 == 0.0:
+        xn = xi + m * sc1
+    else:
+        den = math.sqrt(v)
+        if o3:
+            den = den + fp2
+        else:
+            den = nmax(den, TINY)
+        xn = xi + (m / den) * sc1
+else:
+    den = math.sqrt(vh) / sc2
+    if not o3:
+        den = nmax(den, TINY)
+    xn = xi + (m / den) * sc1
+""")
 
 
 @dataclass(frozen=True)
@@ -150,6 +198,31 @@ class AdaMomentum(WeightDecay, Optimizer):
             return None
         return math.sqrt((1.0 - beta2_t) * (rho - 4.0) / (rho_inf - 4.0) * (rho - 2.0) / rho * rho_inf
                          / (rho_inf - 2.0))
+
+    kernel_step: ClassVar[ElementStep] = ADAMOMENTUM_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        w1 = 0.0 if self.scheduled_beta1 else 1.0 - self.beta1
+        FP = [self.beta2, 1.0 - self.beta2, self.eps, self.weight_decay, w1, 1.0 - w1]
+        flags = {"o1": self.amsgrad, "o2": self.rectify, "o3": self.eps > 0.0, "o4": w1 < 0.5,
+                 "o7": self.scheduled_beta1, **self.decay_flags()}
+        return (state.m, state.v, getattr(state, "vmax", None), None), FP, flags
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            t = t0 + k
+            lr = self.lr(t)
+            beta1, bc1 = self._beta1_at(t)
+            SC[k, 0] = 1.0 - beta1
+            if self.rectify:
+                r = self._rectified(t)
+                SC[k, 1], SC[k, 2] = (-(1.0 / bc1) * lr, 0.0) if r is None else (-(r / bc1) * lr, 1.0)
+            else:
+                SC[k, 1], SC[k, 2] = -lr / bc1, (1.0 - self.beta2 ** t) ** 0.5
+            if self.weight_decay > 0.0 and self.decouple:
+                SC[k, 3] = self.decoupled_factor(lr)
+        return SC
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

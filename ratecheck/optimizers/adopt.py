@@ -29,8 +29,7 @@ Weight decay λ = ``weight_decay``, as the official code applies it: coupled (``
 :math:`v_0 = (g_0 + \lambda x_0)^2`, and the decay enters v and the normalised gradient);
 decoupled (``decouple=True``) :math:`x \leftarrow x - \alpha_k\lambda x` at each real update k ≥ 1,
 before step 1 (``param.add_(param, alpha=-lr*weight_decay)``; the first query makes no update
-and no decay). Runs with weight decay use the NumPy engine (the compiled kernel has none),
-bit-identical to the reference.
+and no decay).
 
 Agreement with reference implementations: the official PyTorch code (``clip_lambda =
 lambda step: step**0.25`` evaluated at the number of completed steps; ``clip_lambda=None`` is
@@ -73,7 +72,33 @@ import numpy as np
 
 from .. import validate as V
 from .adam import TINY, WeightDecay, ema_square_update, ema_update
-from .base import Optimizer, State
+from .base import ElementStep, Optimizer, State
+
+
+#: ADOPT's step of one coordinate: sc0 ≠ 0 on the first query (v₀ = g₀², no move); o1 clip at ±sc2,
+#: o4 w1 < 0.5 (lerp), o5 coupled decay (every query), o6 decoupled decay x ← x + x·(−α_k λ) (updates only)
+ADOPT_STEP = ElementStep(uses=(("A0", "True"), ("A1", "True")), update="""
+if o5:
+    g = g + xi * fp5
+if sc0 != 0.0:
+    A1[i, j] = g * g
+    xn = xi
+else:
+    if o6:
+        xi = xi + xi * sc3
+    gh = g / nmax(math.sqrt(A1[i, j]), fp4)
+    if o1:
+        gh = nclip(gh, -sc2, sc2)
+    m = A0[i, j]
+    d = gh - m
+    if o4:
+        m = m + d * fp0
+    else:
+        m = gh - d * fp1
+    A0[i, j] = m
+    xn = xi + m * sc1
+    A1[i, j] = A1[i, j] * fp2 + (g * fp3) * g
+""")
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,26 @@ class ADOPT(WeightDecay, Optimizer):
         """``(α_k, c_k)`` for the query count t ≥ 2: k = t − 1 completed updates, c_k = k^{1/4}."""
         k = t - 1  # completed parameter updates, counting this one
         return self.lr(k), k ** 0.25
+
+    kernel_step: ClassVar[ElementStep] = ADOPT_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        w1 = 1.0 - self.beta1
+        FP = [w1, 1.0 - w1, self.beta2, 1.0 - self.beta2, self.eps if self.eps > 0.0 else TINY, self.weight_decay]
+        return (state.m, state.v, None, None), FP, {"o1": self.clip, "o4": w1 < 0.5, **self.decay_flags()}
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            t = t0 + k
+            if t == 1:
+                SC[k, 0] = 1.0
+            else:
+                lr, c = self._step_scalars(t)
+                SC[k, 1], SC[k, 2] = -lr, c
+                if self.weight_decay > 0.0 and self.decouple:
+                    SC[k, 3] = -lr * self.weight_decay
+        return SC
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

@@ -47,8 +47,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from .adam import Adam
-from .base import State
+from .adam import ADAM_STEP, Adam
+from .base import ElementStep, State
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class AMSGrad(Adam):
     name: ClassVar[str] = "amsgrad"
     reference: ClassVar[str] = ("Reddi, Kale & Kumar, ICLR 2018, Alg. 2 (paper convention) or "
                                 "torch.optim.Adam(amsgrad=True)")
+    kernel_step: ClassVar[ElementStep] = ADAM_STEP
 
     def _init_buffers(self, state: State) -> None:
         super()._init_buffers(state)

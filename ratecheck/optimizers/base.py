@@ -24,6 +24,7 @@ The point that is *measured* is declared by :attr:`Optimizer.output`:
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -32,7 +33,7 @@ import numpy as np
 from .. import validate as V
 from ..schedules import BetaSchedule, Constant, Schedule, as_schedule
 
-__all__ = ["State", "Optimizer", "BlockRNG", "EmaOfQueries"]
+__all__ = ["State", "Optimizer", "BlockRNG", "EmaOfQueries", "ElementStep"]
 
 
 class State:
@@ -92,6 +93,52 @@ class BlockRNG:
 
 
 @dataclass(frozen=True)
+class ElementStep:
+    r"""An optimizer's compiled step of one coordinate: source that the numba engine
+    (:mod:`ratecheck.sim.compose`) pastes into its loops, doing the floating-point operations of the
+    NumPy ``update`` (and ``query``) in the same order, so that both give the same bits.
+
+    The code runs for coordinate ``j`` of replicate ``i`` at step ``k``. It reads the iterate ``xi``,
+    the gradient ``g`` at the query point ``y`` (``update``), and sets ``xn``, the new iterate (the
+    kernel then projects it onto a box domain, stores it and checks it is finite). Names it may use:
+    the state arrays ``A0``, ``A1``, ``A2``, ``Z`` (indexed ``[i, j]``: the arrays that
+    :meth:`Optimizer.kernel_fixed` returns), the optimizer's draw ``S[k, i, 0]``, the constants
+    ``fp0`` .. ``fp7`` and this step's scalars ``sc0`` .. ``sc3`` (from ``kernel_fixed`` and
+    :meth:`Optimizer.kernel_scalars`), the flags ``o1`` .. ``o8`` (compile-time True/False), ``dim1``
+    (the problem has one coordinate), ``box``, ``loj``, ``hij`` (the box of coordinate j), ``TINY``,
+    ``math`` and the NumPy-rule helpers ``nmax``, ``nclip``, ``nsign``.
+
+    * ``query``: code that sets ``y`` (and ``delta``) when the gradient is not taken at ``xi``; it must
+      store ``y`` where ``reload_y`` reads it back, and ``delta`` where ``reload_delta`` does (the
+      kernel may run the sections as separate loops).
+    * ``uses``: (array, flag expression) pairs: which of ``A0``, ``A1``, ``A2``, ``Z``, ``S`` the code
+      indexes, under which flags.
+    * ``iterate_is_query``: flag expression, True when ``xn`` is the query point ``y`` (then ∇F(xn)
+      is the gradient already computed at y).
+    * ``row_when``, ``row_pre``, ``row_post``, ``row_scratch``: per-replicate code run before and
+      after the loop over the coordinates of a replicate (dim > 1), under the flag expression
+      ``row_when``, with scratch rows (``NAME_r``) of the given names.
+    * ``last_draw``: the state attribute that keeps the last draw (shape (replicates, 1)), if any.
+    """
+
+    update: str
+    uses: tuple = ()
+    query: str = ""
+    reload_y: str = "y = xi\n"
+    reload_delta: str = "delta = 0.0\n"
+    iterate_is_query: str = "False"
+    row_when: str = "False"
+    row_pre: str = ""
+    row_post: str = ""
+    row_scratch: tuple = ()
+    last_draw: str = ""
+
+    def key(self) -> int:
+        """A number that names this code in every process (the compiled variants are cached under it)."""
+        return zlib.crc32(repr(self).encode()) & 0x3FFFFFFF
+
+
+@dataclass(frozen=True)
 class Optimizer:
     """Base class. Subclasses are frozen dataclasses registered by name."""
 
@@ -138,6 +185,23 @@ class Optimizer:
     def output_weight(self, t: int) -> float:
         """Mixing weight ``a_t`` of the t-th point in the output average/EMA."""
         raise NotImplementedError(f"{self.name} outputs its iterate")
+
+    # --- the compiled step (see ElementStep) --------------------------------------------
+    #: the compiled elementwise step; it applies to this class only if declared in its own body, so a
+    #: subclass that changes the algorithm does not inherit a step that no longer matches it
+    kernel_step: ClassVar[ElementStep | None] = None
+
+    def kernel_unsupported(self) -> str | None:
+        """Why this configuration has no compiled step (None when ``kernel_step`` applies)."""
+        return None
+
+    def kernel_fixed(self, state: State) -> tuple:
+        """((A0, A1, A2, Z) state arrays or None, constants fp0.., flags {"o1": bool, ...})."""
+        raise NotImplementedError(f"{self.name} has no compiled step")
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        """The per-step scalars sc0 .. sc3 of steps t0 .. t0+n−1, shape (n, 4)."""
+        raise NotImplementedError(f"{self.name} has no compiled step")
 
     # --- the algorithm ---------------------------------------------------------------
     def init(self, x0: np.ndarray) -> State:

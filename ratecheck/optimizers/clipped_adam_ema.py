@@ -76,7 +76,54 @@ import numpy as np
 
 from .. import validate as V
 from .adam import TINY
-from .base import BlockRNG, EmaOfQueries, Optimizer, State
+from .base import BlockRNG, ElementStep, EmaOfQueries, Optimizer, State
+
+
+#: the compiled step of one coordinate: the query z = −clip_D(lr D m/√v) (Z), y = x + α z (A2), then the
+#: scale-free sums m (A0) and v (A1); o1 exponential scaling (x = y), o2 clip="global" (v one number per
+#: replicate: the factor min(1, D/‖u‖) and ‖g‖² come from the per-replicate code around the loop)
+CLIPPED_STEP = ElementStep(
+    uses=(("A0", "True"), ("A1", "True"), ("A2", "True"), ("Z", "True"), ("S", "True")),
+    query="""
+if o2 and dim1:                         # global clip, one coordinate: u min(1, D/|u|), |u| = sqrt(u²)
+    den = nmax(math.sqrt(A1[i, j]), TINY)
+    u = (A0[i, j] / den) * sc0
+    delta = u * (fp4 / nmax(math.sqrt(u * u), fp4))
+elif o2:                                # global clip: u = lr D m/sqrt(v) and sg from row_pre
+    delta = Z[i, j] * sg
+else:
+    den = nmax(math.sqrt(A1[i, j]), TINY)
+    delta = nclip((A0[i, j] / den) * sc0, -fp4, fp4)
+Z[i, j] = delta
+y = delta * S[k, i, 0] + xi
+if box:
+    y = nclip(y, loj, hij)
+A2[i, j] = y
+""",
+    update="""
+A0[i, j] = A0[i, j] * fp0 + g
+if o2 and not dim1:                     # global: v ← β²v + ‖g‖² after the loop (row_post)
+    GG[i, j] = g
+else:                                   # (one coordinate: ‖g‖² = g²)
+    A1[i, j] = A1[i, j] * fp2 + g * g
+if o1:
+    xn = y
+else:
+    xn = xi + delta
+""",
+    reload_y="y = A2[i, j]\n", reload_delta="delta = Z[i, j]\n", iterate_is_query="o1",
+    # u = lr D m/sqrt(v) (v one number per replicate) into Z, and the factor min(1, D/‖u‖) as NumPy
+    # computes it: D / max(sqrt(‖u‖²), D); after the loop v ← β²v + ‖g‖²
+    row_when="o2", row_scratch=("GG",),
+    row_pre="""
+den = nmax(math.sqrt(A1_r[0]), TINY)
+for j in range(dim):
+    Z_r[j] = (A0_r[j] / den) * sc0
+sg = fp4 / nmax(math.sqrt(sqsum(Z_r, dim)), fp4)
+""",
+    row_post="""
+A1_r[0] = A1_r[0] * fp2 + sqsum(GG_r, dim)
+""", last_draw="alpha")
 
 
 @dataclass(frozen=True)
@@ -126,6 +173,19 @@ class ClippedAdamEMA(EmaOfQueries, Optimizer):
         state._den = np.empty_like(state.v)
         state._s = np.empty((reps, 1))
         state._tmp = np.empty_like(x)
+
+    kernel_step: ClassVar[ElementStep] = CLIPPED_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        FP = [self.beta, 0.0, self.beta * self.beta, 0.0, self.clip_radius]
+        flags = {"o1": self.scaling == "exponential", "o2": self.clip == "global"}
+        return (state.m, state.v, state.y, state.z), FP, flags
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            SC[k, 0] = -(self.lr(t0 + k) * self.clip_radius)
+        return SC
 
     def increment(self, state: State) -> np.ndarray:
         r"""The learner's play :math:`z_{t+1} = -\mathrm{clip}_D(\gamma D\, m_t/\sqrt{v_t})` into ``state.z``."""

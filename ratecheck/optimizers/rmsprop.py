@@ -40,7 +40,37 @@ import numpy as np
 
 from .. import validate as V
 from .adam import TINY, ema_square_update, ema_update
-from .base import Optimizer, State
+from .base import ElementStep, Optimizer, State
+
+
+#: RMSprop's step of one coordinate: v (A0), o1 centered (ḡ in A1, lerp with weight 1 − β2, o4 when it is
+#: below 1/2), o2 momentum (b in A2), o3 ε > 0; sc0 = −α_t
+RMSPROP_STEP = ElementStep(uses=(("A0", "True"), ("A1", "o1"), ("A2", "o2")), update="""
+v = A0[i, j] * fp0 + (g * fp1) * g
+A0[i, j] = v
+if o1:
+    gb = A1[i, j]
+    d = g - gb
+    if o4:
+        gb = gb + d * fp2
+    else:
+        gb = g - d * fp3
+    A1[i, j] = gb
+    den = math.sqrt(nmax(v - gb * gb, 0.0))
+else:
+    den = math.sqrt(v)
+if o3:
+    den = den + fp4
+else:
+    den = nmax(den, TINY)
+u = g / den
+if o2:
+    b = A2[i, j] * fp5 + u
+    A2[i, j] = b
+    xn = xi + b * sc0
+else:
+    xn = xi + u * sc0
+""")
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,20 @@ class RMSprop(Optimizer):
             state.b = np.zeros_like(x)
         state._tmp = np.empty_like(x)
         state._den = np.empty_like(x)
+
+    kernel_step: ClassVar[ElementStep] = RMSPROP_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        w = 1.0 - self.beta2
+        FP = [self.beta2, 1.0 - self.beta2, w, 1.0 - w, self.eps, self.momentum]
+        flags = {"o1": self.centered, "o2": self.momentum > 0.0, "o3": self.eps > 0.0, "o4": w < 0.5}
+        return (state.v, getattr(state, "gbar", None), getattr(state, "b", None), None), FP, flags
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            SC[k, 0] = -self.lr(t0 + k)
+        return SC
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

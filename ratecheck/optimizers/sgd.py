@@ -60,7 +60,40 @@ import numpy as np
 
 from .. import validate as V
 from .adam import ema_update
-from .base import Optimizer, State
+from .base import ElementStep, Optimizer, State
+
+
+#: SGD's step of one coordinate: o1 momentum > 0, o2 Nesterov, o3 the EMA form, o4 w < 0.5 (lerp),
+#: o5 dampening > 0; sc0 = −α_t, sc1 ≠ 0 on the first step (torch: b₁ = g₁)
+SGD_STEP = ElementStep(uses=(("A0", "o1"),), update="""
+if o1:
+    m = A0[i, j]
+    if o3:                              # EMA form
+        d = g - m
+        if o4:
+            m = m + d * fp2
+        else:
+            m = g - d * fp3
+        if o2:
+            u = (m - g) * fp0 + g
+        else:
+            u = m
+    else:                               # torch form
+        if sc1 != 0.0:
+            m = g
+        elif o5:
+            m = m * fp0 + g * fp1
+        else:
+            m = m * fp0 + g
+        if o2:
+            u = m * fp0 + g
+        else:
+            u = m
+    A0[i, j] = m
+    xn = xi + u * sc0
+else:
+    xn = xi + g * sc0
+""")
 
 
 @dataclass(frozen=True)
@@ -112,6 +145,22 @@ class SGD(Optimizer):
         if self.momentum > 0.0:
             state.m = np.zeros_like(state.x)
         state._tmp = np.empty_like(state.x)
+
+    kernel_step: ClassVar[ElementStep] = SGD_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        w = 1.0 - self.momentum
+        FP = [self.momentum, 1.0 - self.dampening, w, 1.0 - w]
+        flags = {"o1": self.momentum != 0.0, "o2": self.nesterov, "o3": self.form == "ema", "o4": w < 0.5,
+                 "o5": self.dampening != 0.0}
+        return (getattr(state, "m", None), None, None, None), FP, flags
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            SC[k, 0] = -self.lr(t0 + k)
+            SC[k, 1] = float(t0 + k == 1)
+        return SC
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

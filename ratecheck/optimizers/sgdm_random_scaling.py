@@ -64,7 +64,20 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import BlockRNG, EmaOfQueries, Optimizer, State
+from .base import BlockRNG, ElementStep, EmaOfQueries, Optimizer, State
+
+
+#: the compiled step of one coordinate: the query y = Δ s + x (kept in A2, the state's ``_y``), then
+#: Δ ← (Δ − η_t g) β/(1 + η_t μ) (A0) and x = y; sc0 = η_t, sc1 = β/(1 + η_t μ)
+SGDM_RS_STEP = ElementStep(uses=(("A0", "True"), ("A2", "True"), ("S", "True")), query="""
+y = A0[i, j] * S[k, i, 0] + xi
+if box:
+    y = nclip(y, loj, hij)
+A2[i, j] = y
+""", update="""
+A0[i, j] = (A0[i, j] - g * sc0) * sc1
+xn = y
+""", reload_y="y = A2[i, j]\n", iterate_is_query="True", last_draw="_s")
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,18 @@ class SGDMRandomScaling(EmaOfQueries, Optimizer):
         state._y = x.copy()
         state._s = np.empty((x.shape[0], 1))
         state._tmp = np.empty_like(x)
+
+    kernel_step: ClassVar[ElementStep] = SGDM_RS_STEP
+
+    def kernel_fixed(self, state: State) -> tuple:
+        return (state.delta, None, state._y, None), [], {}
+
+    def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
+        SC = np.zeros((n, 4))
+        for k in range(n):
+            eta = self.lr(t0 + k)
+            SC[k, 0], SC[k, 1] = eta, self.beta / (1.0 + eta * self.mu)
+        return SC
 
     def query(self, state: State, rng: BlockRNG | None = None) -> np.ndarray:
         if not isinstance(rng, BlockRNG):

@@ -59,7 +59,7 @@ import numpy as np
 
 from .. import validate as V
 from ._fixed_dim import one_dimensional
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +81,11 @@ class AdoptToy(Problem):
 
     def _value(self, z):
         return z[:, 0].copy()
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("c0")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), 1.0, 0.0                  # np.ones
 
     def _grad(self, z):
         return np.ones(z.shape)

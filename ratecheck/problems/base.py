@@ -33,19 +33,41 @@ randomness declares them (or leaves them unknown).
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
 
 from .. import validate as V
-from .noise import Noise, make_noise
+from .noise import KINDS, Noise, make_noise
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "GradientPiece"]
 
 CONSTANTS = ("L", "mu", "G", "H", "sigma2", "f_star", "x_star", "G_coords", "sigma_coords", "noise_bound")
 #: largest dim a problem accepts (its parameter vectors are allocated when it is built)
 MAX_DIM = 10**6
+
+
+@dataclass(frozen=True)
+class GradientPiece:
+    r"""A family's compiled exact gradient ``_grad`` of one coordinate, for the numba engine
+    (:mod:`ratecheck.sim.compose`): ``expr``, an expression in ``z`` (the coordinate, already scaled),
+    ``p0``, ``p1`` (per-coordinate parameters) and ``c0``, ``c1`` (numbers), from
+    :meth:`Problem.kernel_parameters`, doing the NumPy code's operations in its order. A call of the C
+    library's sine is written ``SIN(z * c0)`` (the kernel substitutes glibc's algorithm where it agrees,
+    see :mod:`ratecheck.sim.libm_sin`); an online family's per-step number replaces ``c0`` at the query
+    point. Helpers: ``nsign``, ``nclip``, ``nmax`` (NumPy's NaN rules)."""
+
+    expr: str
+
+    @property
+    def uses_sin(self) -> bool:
+        return "SIN(" in self.expr
+
+    def key(self) -> int:
+        """A number that names this code in every process (the compiled variants are cached under it)."""
+        return zlib.crc32(repr(self).encode()) & 0x3FFFFFFF
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,9 +187,7 @@ class Problem:
         batchable (affine noise needs ∇F(x); an oracle whose draws depend on x; intrinsic
         randomness plus additive noise, whose draws interleave).
         """
-        from . import _REGISTRY
-        from .noise import KINDS
-        if type(self) not in _REGISTRY.values() or type(self.noise) not in KINDS.values():
+        if not self.builtin() or type(self.noise) not in KINDS.values():
             return None          # a user subclass may override anything: reference path
         noisy = self.noise.kind != "none"
         if self.noise.needs_grad or self.oracle_kind == "other":
@@ -175,6 +195,29 @@ class Problem:
         if self.oracle_kind == "random":
             return None if noisy else "random"
         return "additive" if noisy else "exact"
+
+    def builtin(self) -> bool:
+        """Whether this is an instance of a built-in family itself (each lives in the module named after it,
+        ``ratecheck.problems.<name>``), not of a user's subclass, which may override anything."""
+        return type(self).__module__ == f"{__package__}.{self.name}"
+
+    def batch_kind(self) -> str | None:
+        """How the simulator's fast engines may draw this problem's randomness (see ``_batch_kind``)."""
+        return self._batch_kind()
+
+    def exact_part(self, x: np.ndarray, t) -> np.ndarray:
+        """The deterministic part of ``stochastic_grad`` at x (see ``_batch_kind``)."""
+        return self._exact_part(x, t)
+
+    def random_part_block(self, rng: np.random.Generator, out: np.ndarray) -> None:
+        """The random parts of k consecutive calls into ``out`` (see ``_batch_kind``)."""
+        self._random_part_block(rng, out)
+
+    def two_point_law(self) -> tuple | None:
+        """(threshold, hi, lo) of a two-point intrinsic oracle (g = hi if u < threshold else lo, u uniform,
+        one u per coordinate), or None."""
+        law = getattr(self, "_two_point", None)
+        return None if law is None else tuple(law())
 
     def _exact_part(self, x: np.ndarray, t) -> np.ndarray:
         """The deterministic part of ``stochastic_grad`` at x (a new array); see ``_batch_kind``."""
@@ -200,6 +243,14 @@ class Problem:
         if box is None or self.scales is None:
             return box
         return box[0] / self.scales, box[1] / self.scales
+
+    #: the compiled gradient of one coordinate (see GradientPiece); it applies to this class only if
+    #: declared in its own body (a subclass that changes the gradient does not inherit it)
+    kernel_gradient: ClassVar[GradientPiece | None] = None
+
+    def kernel_parameters(self) -> tuple:
+        """(P of shape (2, dim): the rows p0, p1, c0, c1) for :attr:`kernel_gradient`."""
+        return np.zeros((2, self.dim)), 0.0, 0.0
 
     def project(self, x: np.ndarray) -> None:
         """Project ``x`` onto the domain in place (no-op without a domain)."""

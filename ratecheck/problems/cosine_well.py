@@ -50,7 +50,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .. import validate as V
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +77,11 @@ class CosineWell(Problem):
         np.sin(s, out=s)
         s *= s
         return 0.5 * np.einsum("ij,ij->i", z, z) + (2.0 * self.a) * s.sum(axis=1)
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("SIN(z * c0) * c1 + z")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), float(self.b), float(self.a * self.b)
 
     def _grad(self, z):
         g = np.multiply(z, self.b)

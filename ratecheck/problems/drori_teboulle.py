@@ -42,7 +42,7 @@ import numpy as np
 
 from .. import validate as V
 from ._fixed_dim import one_dimensional
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +78,11 @@ class DroriTeboulle(Problem):
     def _value(self, z):
         c = np.clip(z[:, 0], -self.delta, self.delta)
         return self.L * (c * z[:, 0] - 0.5 * c * c)
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("nclip(z, -c0, c0) * c1")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), float(self.delta), float(self.L)
 
     def _grad(self, z):
         g = np.clip(z, -self.delta, self.delta)

@@ -40,7 +40,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +73,13 @@ class L1(Problem):
         r = z - self.center
         np.abs(r, out=r)
         return r @ self.weights
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("nsign(z - p0) * p1")
+
+    def kernel_parameters(self) -> tuple:
+        P = np.zeros((2, self.dim))
+        P[0], P[1] = self.center, self.weights
+        return P, 0.0, 0.0
 
     def _grad(self, z):
         g = z - self.center

@@ -51,12 +51,16 @@ def _register(cls):
 COMPILED_MIN = 1 << 14
 
 
+#: the compiled fill (rng, out) -> out, installed by :mod:`ratecheck.sim.normal` when it is imported (the
+#: simulator imports it; this module, upstream of the simulator, does not import it)
+FAST_FILL: list = []
+
+
 def standard_normal(rng, out: np.ndarray) -> np.ndarray:
     """``rng.standard_normal(out=out)``: the same numbers and generator state whichever path
-    fills it (large fills: :func:`ratecheck._normal.standard_normal`, checked against NumPy)."""
-    if out.size >= COMPILED_MIN:
-        from ..sim import normal as _normal
-        return _normal.standard_normal(rng, out)
+    fills it (large fills: :func:`ratecheck.sim.normal.standard_normal`, checked against NumPy)."""
+    if out.size >= COMPILED_MIN and FAST_FILL:
+        return FAST_FILL[0](rng, out)
     return rng.standard_normal(out=out)
 
 

@@ -44,7 +44,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +73,11 @@ class NonsmoothWell(Problem):
         s *= 2.0 * self.a
         s += np.abs(z)
         return s.sum(axis=1)
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("SIN(z * c0) * c1 + nsign(z)")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), float(self.b), float(self.a * self.b)
 
     def _grad(self, z):
         g = np.multiply(z, self.b)

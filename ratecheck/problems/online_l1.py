@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from .base import GradientPiece
 from .l1 import L1
 
 
@@ -52,6 +53,7 @@ class OnlineL1(L1):
     category: ClassVar[str] = "online convex"
     convex: ClassVar[bool] = True
     regret: ClassVar[bool] = True
+    kernel_gradient: ClassVar[GradientPiece] = L1.kernel_gradient
 
     def _setup(self):
         if self.radius is None:

@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +50,13 @@ class Quadratic(Problem):
     def _value(self, z):
         r = z - self.center
         return 0.5 * np.einsum("ij,j,ij->i", r, self._h, r)
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("(z - p0) * p1")
+
+    def kernel_parameters(self) -> tuple:
+        P = np.zeros((2, self.dim))
+        P[0], P[1] = self.center, self._h
+        return P, 0.0, 0.0
 
     def _grad(self, z):
         g = z - self.center

@@ -46,7 +46,7 @@ import numpy as np
 
 from .. import validate as V
 from ._fixed_dim import one_dimensional
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +70,11 @@ class ReddiOnline(Problem):
 
     def _value(self, z):
         return ((self.C - 2.0) / 3.0) * z[:, 0]
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("c0")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), (self.C - 2.0) / 3.0, 0.0
 
     def _grad(self, z):
         return np.full(z.shape, (self.C - 2.0) / 3.0)

@@ -45,7 +45,7 @@ import numpy as np
 
 from .. import validate as V
 from ._fixed_dim import one_dimensional
-from .base import Problem
+from .base import GradientPiece, Problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +77,11 @@ class ReddiStochastic(Problem):
 
     def _value(self, z):
         return self.delta * z[:, 0]
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("c0")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), float(self.delta), 0.0
 
     def _grad(self, z):
         return np.full(z.shape, self.delta)

@@ -40,7 +40,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import Problem
+from .base import GradientPiece, Problem
 
 #: max over u of 3|u| (1 + u²)^(-5/2), attained at u = 1/2
 _PSEUDO_HUBER_THIRD = 1.5 * 0.8 ** 2.5
@@ -76,6 +76,11 @@ class SmoothWell(Problem):
         s *= 2.0 * self.a
         s += r
         return s.sum(axis=1)
+
+    kernel_gradient: ClassVar[GradientPiece] = GradientPiece("SIN(z * c0) * c1 + z / math.sqrt(z * z + 1.0)")
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros((2, self.dim)), float(self.b), float(self.a * self.b)
 
     def _grad(self, z):
         h = np.multiply(z, z)

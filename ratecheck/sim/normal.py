@@ -52,6 +52,8 @@ import threading
 
 import numpy as np
 
+from ..problems import noise
+
 try:  # numba is optional: NumPy's own standard_normal is the reference
     os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")   # as in _kernels (this module has no vector math)
     import numba
@@ -650,3 +652,6 @@ if __name__ == "__main__":
     print("standard_normal, 1.6 M float64 per call, one thread, best of 3:")
     print(f"  numpy {r['numpy']:6.1f} M/s   numba {r['numba']:6.1f} M/s   "
           f"ratio {r['numba'] / r['numpy']:.2f}")
+
+
+noise.FAST_FILL[:] = [standard_normal]      # large Gaussian fills of the problems' noise go through it
