@@ -161,7 +161,7 @@ def plot_exponent_sweep(verdicts, cells, results, *, x: str, metric: str, horizo
         lo = np.array([v.ci[0] for _, v in pts])
         hi = np.array([v.ci[1] for _, v in pts])
         style = series_style(i)
-        obs = all(v.claim.observation for _, v in pts)
+        obs = all(v.verdict == "observation" for _, v in pts)   # declared, or outside the hypotheses
         ax.errorbar(pos, mid, yerr=[mid - lo, hi - mid], fmt=style["marker"], color=style["color"], capsize=3,
                     mfc="white" if obs else style["color"], ls="none",
                     label=f"{method}" + (" (hollow: observation outside the theorem)" if obs else ""))
