@@ -28,6 +28,24 @@ PLAN = importlib.import_module("ratecheck.sim.plan")   # engine choice and segme
 R = importlib.import_module("ratecheck.sim.result")
 
 
+class StopAtSnapshot(Exception):
+    """Raised right after a run's first snapshot is saved (see :func:`_stop_after_first_snapshot`)."""
+
+
+def _stop_after_first_snapshot(monkeypatch):
+    """Short segments, and a run that stops (StopAtSnapshot) right after saving its first snapshot;
+    returns the real ``snapshot.save``, to put back."""
+    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
+    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
+    real = snap.save
+
+    def save(*a, **k):
+        real(*a, **k)
+        raise StopAtSnapshot
+    monkeypatch.setattr(snap, "save", save)
+    return real
+
+
 def _run(tmp_path, text=GOOD, *extra, name="tiny"):
     exp = tmp_path / f"{name}.toml"
     exp.write_text(text)
@@ -80,20 +98,10 @@ def test_a_changed_result_json_is_refused_on_resume(tmp_path, capsys):
 
 
 def test_a_changed_generator_state_in_a_snapshot_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
-    real = snap.save
-
-    class Stop(Exception):
-        pass
-
-    def save(*a, **k):
-        real(*a, **k)
-        raise Stop
-    monkeypatch.setattr(snap, "save", save)
+    real = _stop_after_first_snapshot(monkeypatch)
     args = (P.make("quadratic", dim=2, noise={"kind": "gaussian", "sigma": 0.3}), O.make("adam", lr=0.05))
     kw = dict(steps=30, replicates=3, seed=1)
-    with pytest.raises(Stop):
+    with pytest.raises(StopAtSnapshot):
         rc.simulate(*args, snapshot=tmp_path, snapshot_every=0.0, **kw)
     monkeypatch.setattr(snap, "save", real)
     path = tmp_path / snap.JSON_NAME
@@ -189,19 +197,9 @@ def test_the_check_after_the_first_call_still_catches_a_change():
 
 
 def test_resuming_after_a_user_problem_changed_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
-    real = snap.save
-
-    class Stop(Exception):
-        pass
-
-    def save(*a, **k):
-        real(*a, **k)
-        raise Stop
-    monkeypatch.setattr(snap, "save", save)
+    real = _stop_after_first_snapshot(monkeypatch)
     kw = dict(steps=30, replicates=3, seed=1)
-    with pytest.raises(Stop):
+    with pytest.raises(StopAtSnapshot):
         rc.simulate(UserQuadratic(curvature=1.0), O.make("sgd", lr=0.1), snapshot=tmp_path, snapshot_every=0.0, **kw)
     monkeypatch.setattr(snap, "save", real)
     with pytest.raises(ValueError, match="the user-defined problem changed"):
@@ -370,18 +368,8 @@ def test_snapshots_give_way_to_results_when_space_runs_out(tmp_path, monkeypatch
     cell = load_experiment(exp).cells()[0]
     out = tmp_path / "out"
     # a run that left a snapshot (stopped after its first one)
-    monkeypatch.setattr(PLAN, "FIRST_SEGMENT", 5)
-    monkeypatch.setattr(PLAN, "SEGMENT_GROWTH", 1)
-    real_save = snap.save
-
-    class Stop(Exception):
-        pass
-
-    def save(*a, **k):
-        real_save(*a, **k)
-        raise Stop
-    monkeypatch.setattr(snap, "save", save)
-    with pytest.raises(Stop):
+    real_save = _stop_after_first_snapshot(monkeypatch)
+    with pytest.raises(StopAtSnapshot):
         sweep.run_cells([cell], out, workers=1, snapshot_every=0.0)
     monkeypatch.setattr(snap, "save", real_save)
     assert snap.exists(out / cell.key)
