@@ -42,7 +42,7 @@ import numpy as np
 from .. import validate as V
 from .noise import KINDS, Noise, make_noise
 
-__all__ = ["Problem", "GradientPiece"]
+__all__ = ["Problem", "GradientPiece", "RowGradient"]
 
 CONSTANTS = ("L", "mu", "G", "H", "sigma2", "f_star", "x_star", "G_coords", "sigma_coords", "noise_bound")
 #: largest dim a problem accepts (its parameter vectors are allocated when it is built)
@@ -64,6 +64,28 @@ class GradientPiece:
     @property
     def uses_sin(self) -> bool:
         return "SIN(" in self.expr
+
+    def key(self) -> int:
+        """A number that names this code in every process (the compiled variants are cached under it)."""
+        return zlib.crc32(repr(self).encode()) & 0x3FFFFFFF
+
+
+@dataclass(frozen=True)
+class RowGradient:
+    r"""A family's compiled exact gradient ``_grad`` of a whole row, for families whose gradient is not
+    coordinate-wise (each coordinate of ∇f(z) reads several coordinates of z): ``source`` defines
+    ``rowgrad(z, g, P, c0, c1, w)``, which writes ∇f(z) of the row ``z`` (already scaled, length dim)
+    into ``g``, doing the NumPy code's operations in its order (a NumPy loop over columns and the
+    kernel's loop over them then round alike, whatever the number of rows). ``P``, ``c0``, ``c1`` come
+    from :meth:`Problem.kernel_parameters` (``P`` any float array, e.g. the data flattened); ``w`` is a
+    scratch vector of length ``work``, an expression in ``gc0``, ``gc1``, ``P`` and ``dim``. The kernel
+    (:mod:`ratecheck.sim.compose`) calls it wherever it needs ∇F of a row: at the query point, at the
+    iterate (running metrics) and at the output points (certificate)."""
+
+    source: str
+    work: str = "1"
+
+    uses_sin: ClassVar[bool] = False
 
     def key(self) -> int:
         """A number that names this code in every process (the compiled variants are cached under it)."""
@@ -244,12 +266,13 @@ class Problem:
             return box
         return box[0] / self.scales, box[1] / self.scales
 
-    #: the compiled gradient of one coordinate (see GradientPiece); it applies to this class only if
-    #: declared in its own body (a subclass that changes the gradient does not inherit it)
-    kernel_gradient: ClassVar[GradientPiece | None] = None
+    #: the compiled gradient of one coordinate (see GradientPiece) or of a row (RowGradient); it applies to
+    #: this class only if declared in its own body (a subclass that changes the gradient does not inherit it)
+    kernel_gradient: ClassVar[GradientPiece | RowGradient | None] = None
 
     def kernel_parameters(self) -> tuple:
-        """(P of shape (2, dim): the rows p0, p1, c0, c1) for :attr:`kernel_gradient`."""
+        """(P, c0, c1) for :attr:`kernel_gradient`: P of shape (2, dim), the rows p0, p1, for a
+        GradientPiece; any float array its ``rowgrad`` reads for a RowGradient."""
         return np.zeros((2, self.dim)), 0.0, 0.0
 
     def project(self, x: np.ndarray) -> None:

@@ -8,6 +8,12 @@ are pasted into the loops below (``ELEM_SRC``), which add what every run shares:
 from the drawn numbers, the running metrics, the output average and the (λ,ε) certificate. Each
 combination (pieces named by their key, randomness, flags) is generated, compiled once and cached; its
 flags become literals, so the dead branches go.
+
+A problem whose gradient is not coordinate-wise declares a
+:class:`~ratecheck.problems.base.RowGradient` instead: compiled code ``rowgrad`` that writes ∇F of a
+whole row into a scratch row. The kernel then runs the same sections as separate loops around calls
+of it (at the query point, at x for the running metrics, at the output points for the certificate),
+and the update loop reads the gradient back (:func:`ratecheck.sim.gradients.row_bodies`).
 """
 from __future__ import annotations
 
@@ -18,10 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..problems.base import RowGradient
+from . import gradients, libm_sin, reductions
 from . import jit as jit_module
-from . import libm_sin, reductions
-from .jit import inline, jit, literally, nclip, nmax, nsign, numba
-from .libm_sin import far as sin_far, sin_any, sin_taylor
+from .gradients import ROW_SCRATCH, gradient_functions, row_bodies, row_functions
+from .jit import jit, literally, nclip, nmax, nsign, numba
+from .libm_sin import far as sin_far
 from .reductions import cert_row, sqsum
 
 __all__ = ["register", "chunk", "TINY", "NAN", "RUNNING", "KEEP_X", "BOX", "SCALED", "SAME_EXACT", "CERT",
@@ -44,7 +52,8 @@ _GRADS: dict = {}
 
 
 #: the inlined helpers' source (files numba's cache does not watch) is folded into the keys
-_HELPERS = zlib.crc32(b"".join(Path(m.__file__).read_bytes() for m in (jit_module, libm_sin, reductions)))
+_HELPERS = zlib.crc32(b"".join(Path(m.__file__).read_bytes() for m in (jit_module, libm_sin,
+                                                                 reductions, gradients)))
 
 
 def register(step, gradient) -> tuple[int, int]:
@@ -52,46 +61,6 @@ def register(step, gradient) -> tuple[int, int]:
     ks, kg = (step.key() ^ _HELPERS) & 0x3FFFFFFF, (gradient.key() ^ _HELPERS) & 0x3FFFFFFF
     _STEPS[ks], _GRADS[kg] = step, gradient
     return ks, kg
-
-
-_GRAD_SRC = """
-def g(z, p0, p1, c0, c1):
-    return {PLAIN}
-def gt(z, p0, p1, c0, c1):
-    return {TAYLOR}
-def gf(z, p0, p1, c0, c1, T):
-    return {ANY}
-
-
-def grad(x, p0, p1, c0, c1, scaled, sj):
-    # scalars only: an array passed to an inlined function costs a reference count per call
-    if scaled:
-        return g(x * sj, p0, p1, c0, c1) * sj
-    return g(x, p0, p1, c0, c1)
-
-
-def gradt(x, p0, p1, c0, c1, scaled, sj):
-    return gt(x * sj, p0, p1, c0, c1) * sj if scaled else gt(x, p0, p1, c0, c1)
-
-
-def gradf(x, p0, p1, c0, c1, scaled, sj, T):
-    return gf(x * sj, p0, p1, c0, c1, T) * sj if scaled else gf(x, p0, p1, c0, c1, T)
-"""
-
-
-def _gradient_functions(piece) -> dict:
-    """The problem's gradient as inlined functions: with the C library's sin (``grad``), with glibc's
-    polynomial (``gradt``, right where ``far`` is False), with glibc's algorithm everywhere (``gradf``)."""
-    e = piece.expr
-    src = _GRAD_SRC.replace("{PLAIN}", e.replace("SIN(", "math.sin(")).replace(
-        "{TAYLOR}", e.replace("SIN(", "sin_taylor(")).replace("{ANY}", e.replace("SIN(z * c0)", "sin_any(z * c0, T)"))
-    env = {"math": math, "sin_taylor": sin_taylor, "sin_any": sin_any, "nsign": nsign, "nclip": nclip,
-           "nmax": nmax, "np": np}
-    exec(compile(src, f"<ratecheck gradient {piece.key()}>", "exec"), env)
-    out = {}
-    for name in ("g", "gt", "gf", "grad", "gradt", "gradf"):
-        env[name] = out[name] = inline(env[name])
-    return out
 
 
 def _steps(okind, gcode, rkind, flags, t0, n, x, A0, A1, A2, Z, FP, SC, R, S, P, gc0, gc1, ec0, s, lo, hi,
@@ -342,8 +311,8 @@ def _indent(src: str, spaces: int) -> str:
 def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     """The kernel for one combination: its keys and flags are constants of the generated code.
 
-    okind, gcode: the keys of the optimizer's ElementStep and of the problem's GradientPiece
-    (:func:`register`); A0, A1, A2, Z, FP, SC, S: the optimizer's arrays, constants, per-step scalars
+    okind, gcode: the keys of the optimizer's ElementStep and of the problem's GradientPiece or
+    RowGradient (:func:`register`); A0, A1, A2, Z, FP, SC, S: the optimizer's arrays, constants, per-step scalars
     and draws (see ElementStep); P, gc0, gc1: the problem's parameters, ec0 the number that replaces
     c0 at the query point (an online family's per-step gradient); rkind: 0 exact gradient, 1 exact
     part + R, 2 R alone, 3 two-point oracle (TP: threshold, hi, lo) from the uniforms R.
@@ -371,10 +340,15 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     per_step = ("R", "S", "GX", "X")
     live = [a for a in _ARRAYS if used[a]]
     b["split"] = piece.uses_sin
-    bodies = _bodies(b)
+    rows = isinstance(piece, RowGradient)       # a row's gradient at once (see gradients.row_bodies)
+    if rows:
+        query, _, update, _ = re.split(r"^#@.*\n", ELEM_SRC, flags=re.M)
+        bodies = row_bodies(b, query.replace("{QUERY}", step.query), update.replace("{UPDATE}", step.update))
+    else:
+        bodies = _bodies(b)
     del b["step"]
     scratch = (("GE",) if b["split"] else ()) + (("DF", "GM") if b["cert"] else ()) \
-        + (step.row_scratch if rows_hook else ())
+        + (step.row_scratch if rows_hook else ()) + (ROW_SCRATCH if rows else ())
     if b["dim1"]:
         def flat(elem):
             elem = re.sub(r"\b(\w+)\[k, i, (?:j|0)\]", r"\1_t[ii]", elem)
@@ -395,8 +369,10 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             elem = re.sub(r"\b(\w+)\[k, i, j\]", r"\1_r[j]", elem)
             return _indent(re.sub(r"\b(\w+)\[i, j\]", r"\1_r[j]", elem), 8)
         row_views = "\n".join(f"    {a}_r = {a}[k, i]" if a in per_step else f"    {a}_r = {a}[i]" for a in live)
+        body_dim = _BODY_DIM.replace("        p0 = P[0, j]\n        p1 = P[1, j]\n", "") if rows else _BODY_DIM
+
         def body(pre, e, guard):
-            loop_ = _BODY_DIM.replace("{ELEM8}", row(e))
+            loop_ = body_dim.replace("{ELEM8}", row(e)) if e else ""
             return _indent(pre, 4) + "\n" + (f"    if {guard}:\n" + _indent(loop_, 4) + "\n" if guard else loop_)
         loop = _LOOP_DIM.replace("{VIEWS}", row_views).replace(
             "{PRE}", _indent(step.row_pre, 4) if rows_hook else "").replace(
@@ -404,11 +380,12 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
             "{BODIES}", "".join(body(*part) for part in bodies)).replace(
             "{CERT}", _CERT_DIM if b["cert"] else "")
         views = "".join(f"    {a}_r = np.empty(dim)\n" for a in scratch)
+        views += f"    W_r = np.empty(max(1, {piece.work}))\n" if rows else ""
     src = _STEPS_SRC.replace("{LOOP}", _indent(loop, 12)).replace("    {VIEWS}\n", views)
     # the flags become the literals True/False: Python's compiler drops the dead branches, so
     # each combination compiles only its own code
     src = re.sub(r"\b(" + "|".join(b) + r")\b", lambda m_: str(b[m_.group(1)]), src)
-    env = dict(globals(), **_gradient_functions(piece))
+    env = dict(globals(), **(row_functions(piece) if rows else gradient_functions(piece)))
     exec(compile(src, f"<ratecheck kernel {OKIND}-{GCODE}-{RKIND}-{FLAGS}>", "exec"), env)
     return env["impl"]
 

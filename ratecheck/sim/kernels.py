@@ -1,7 +1,8 @@
 r"""The ``numba`` engine (needs ``pip install 'ratecheck[fast]'``): runs a part with the compiled kernel
 of :mod:`ratecheck.sim.compose`, built from the optimizer's own compiled step
 (:class:`~ratecheck.optimizers.base.ElementStep`) and the problem's own compiled gradient
-(:class:`~ratecheck.problems.base.GradientPiece`), with the bits of the NumPy engines.
+(:class:`~ratecheck.problems.base.GradientPiece`, or ``RowGradient`` for a whole row), with the bits of
+the NumPy engines.
 
 The kernel runs a chunk of steps for the replicates (rows) r0 .. r1−1 of a block (rows are
 independent, so threads may split a block's rows: ``Task.threads``). The random numbers are those of
@@ -46,7 +47,7 @@ def compiled_step(optimizer):
 
 
 def compiled_gradient(problem):
-    """The problem's GradientPiece, if its own class declares one, else None."""
+    """The problem's GradientPiece or RowGradient, if its own class declares one, else None."""
     return vars(type(problem)).get("kernel_gradient")
 
 
@@ -68,6 +69,8 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if piece.uses_sin and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
+    if hasattr(piece, "source") and problem.oracle_kind == "deterministic":
+        return "a row gradient (RowGradient) takes no per-step number of an online family"
     if running and getattr(problem, "regret", False):
         return "the kernel does not record avg_gap (the running average of F − F*)"
     if not getattr(problem, "rowwise", False) and running:
@@ -228,7 +231,7 @@ def run(task: _engine.Task):
     tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
     flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
                 | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
-                | DIM1 * (dim == 1) | FAST_SIN * (piece.uses_sin and sin_agrees()))
+                | DIM1 * (dim == 1 and not hasattr(piece, "source")) | FAST_SIN * (piece.uses_sin and sin_agrees()))
 
     def rows_of(a, sl):
         return dummy2 if a is None or a.shape[0] != rows else a[sl]
