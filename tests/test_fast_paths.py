@@ -333,13 +333,12 @@ def test_no_libm_table_means_no_kernel_sin(monkeypatch):
     assert libm_sin.sin_agrees() is False
 
 
-#: families whose gradient is not elementwise, so that no compiled piece of one coordinate can express it, and whose
-#: NumPy reference cannot be reproduced by the C library's functions that numba calls: the chains use NumPy's own
-#: SIMD exp (which differs from the C library's exp in about 5% of arguments on AVX-512 machines) and SciPy's
-#: ndtr; robust_regression multiplies by the data matrix with BLAS, whose rounding depends on the row count
+#: families whose NumPy reference cannot be reproduced by the C library's functions that numba calls: the chains
+#: use NumPy's own SIMD exp (which differs from the C library's exp in about 5% of arguments on AVX-512 machines)
+#: and SciPy's ndtr (robust_regression, whose gradient is not elementwise either, has a row gradient since its
+#: products with the data matrix became fixed-order sums instead of BLAS calls)
 NO_KERNEL = {"carmon_chain": "np.exp (NumPy's SIMD exp) and scipy's ndtr in a chain gradient",
-             "arjevani_chain": "the chain's np.exp and ndtr; its oracle draws per replicate inside the gradient",
-             "robust_regression": "z @ A.T and r @ A by BLAS (row-count-dependent rounding)"}
+             "arjevani_chain": "the chain's np.exp and ndtr; its oracle draws per replicate inside the gradient"}
 
 
 def _all_pairs():

@@ -35,6 +35,14 @@ Declared constants (derivations):
 
 The default start is x₀ = 0. The oracle is the exact gradient; add noise with ``noise``.
 
+Arithmetic: the products with A are sums in a fixed order, not BLAS calls (whose rounding of a row
+depends on how many rows are multiplied together, and on the BLAS build):
+:math:`(Az)_j = ((z_0A_{j0} + z_1A_{j1}) + \dots)`, then :math:`r = Az - b` with :math:`b = Ax_{\rm true}`
+summed alike (so :math:`r(x_{\rm true}) = 0` exactly), and
+:math:`\nabla F(z)_k = ((c_0A_{0k} + c_1A_{1k}) + \dots)` with :math:`c_j = (r_j\,(2/n))/(r_j^2 + 2)`.
+Each row's bits are then the same on every machine and in every engine (``rowwise``), and the numba
+engine computes the gradient of a row in the same order (:class:`~ratecheck.problems.base.RowGradient`).
+
 Theoretical guarantee (classical): GD with η = 1/L gives
 :math:`\min_{t<T}\|\nabla F(x_t)\|^2 \le 2L(F(x_0) - F^\star)/T`; SGD with bounded
 variance σ² reaches :math:`\min_t \mathbb E\|\nabla F\|^2 = O(\sqrt{L\Delta\sigma^2/T})`
@@ -54,11 +62,13 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
-from .base import Problem
+from .base import Problem, RowGradient
 
 #: largest dim (the constants need the eigenvalues of the dim x dim matrix AᵀA) and data size
 MAX_DIM = 2048
 MAX_ENTRIES = 2 * 10**7
+#: rows of points whose residuals are computed together (their temporaries fit in a core's cache)
+CHUNK_ROWS = 1024
 
 #: max |rho'''| = 1/2 + 3 sqrt(2)/8, attained at r = ±(2 − √2)
 RHO3_MAX = 0.5 + 3.0 * math.sqrt(2.0) / 8.0
@@ -79,7 +89,9 @@ class RobustRegression(Problem):
                                 "(Ghadimi & Lan 2013, Cor. 2.2)")
     category: ClassVar[str] = "smooth nonconvex"
     convex: ClassVar[bool] = False
-    rowwise: ClassVar[bool] = False   # z @ A.T: BLAS rounds a row differently with the row count
+    #: the products with A are sums in a fixed order (not BLAS, whose rounding of a row depends on the
+    #: row count and the BLAS build), so each row's bits are the same however many rows go together
+    rowwise: ClassVar[bool] = True
 
     def _setup(self):
         # the data matrix (samples x dim) and an eigendecomposition of dim x dim are built here
@@ -91,14 +103,31 @@ class RobustRegression(Problem):
         A = np.random.Generator(np.random.PCG64(seq_a)).standard_normal((self.samples, self.dim))
         x_true = np.random.Generator(np.random.PCG64(seq_x)).standard_normal(self.dim)
         self._set("_A", A)
+        self._set("_At", np.ascontiguousarray(A.T))
         self._set("_x_true", x_true)
-        self._set("_b", A @ x_true)
+        self._set("_b", self._products(x_true[None])[0])     # the same sums: r(x_true) is exactly 0
         lam_max = float(np.linalg.eigvalsh(A.T @ A)[-1])
         self._set("_lam_max", lam_max)
         self._set("_row_norm_max", float(np.sqrt(np.einsum("ij,ij->i", A, A).max())))
 
+    def _products(self, z):
+        # (A z)_j = (z_0 A_j0 + z_1 A_j1) + ..., summed over the columns in order (one product, one sum at
+        # a time, no FMA): the order the kernel's rowgrad follows, the same on every machine; CHUNK_ROWS
+        # rows at a time, whose temporaries stay in cache (the values of many stored iterates at once)
+        At = self._At
+        out = np.empty((z.shape[0], self.samples))
+        tmp = np.empty((min(z.shape[0], CHUNK_ROWS), self.samples))
+        for a in range(0, z.shape[0], CHUNK_ROWS):
+            zc, r = z[a:a + CHUNK_ROWS], out[a:a + CHUNK_ROWS]
+            t = tmp[:zc.shape[0]]
+            np.multiply(zc[:, 0, None], At[0], out=r)
+            for k in range(1, self.dim):
+                np.multiply(zc[:, k, None], At[k], out=t)
+                r += t
+        return out
+
     def _residuals(self, z):
-        r = z @ self._A.T
+        r = self._products(z)
         r -= self._b
         return r
 
@@ -111,12 +140,52 @@ class RobustRegression(Problem):
 
     def _grad(self, z):
         r = self._residuals(z)
-        # rho'(r) = 2r/(2 + r²)
+        # c_j = (2/n) rho'(r_j) = (r_j (2/n)) / (r_j² + 2), then g_k = Σ_j c_j A_jk over the rows in order
         den = np.multiply(r, r)
         den += 2.0
         r *= 2.0 / self.samples
         r /= den
-        return r @ self._A
+        A = self._A
+        g = r[:, 0, None] * A[0]
+        for j in range(1, self.samples):
+            g += r[:, j, None] * A[j]
+        return g
+
+    #: the same sums in the kernel: P holds A (n x d, row-major), then Aᵀ (d x n), then b; c0 = 2/n, c1 = n
+    kernel_gradient: ClassVar[RowGradient] = RowGradient("""
+def rowgrad(z, g, P, c0, c1, w):
+    d = z.size
+    n = w.size
+    at = n * d
+    A = P[:at].reshape(n, d)             # 2-D views: the loops vectorize (twice as fast as flat indices)
+    At = P[at:2 * at].reshape(d, n)
+    b = P[2 * at:2 * at + n]
+    z0 = z[0]
+    a = At[0]
+    for j in range(n):
+        w[j] = z0 * a[j]
+    for k in range(1, d):
+        zk = z[k]
+        a = At[k]
+        for j in range(n):
+            w[j] = w[j] + zk * a[j]
+    for j in range(n):
+        r = w[j] - b[j]
+        w[j] = (r * c0) / (r * r + 2.0)
+    c = w[0]
+    a = A[0]
+    for k in range(d):
+        g[k] = c * a[k]
+    for j in range(1, n):
+        c = w[j]
+        a = A[j]
+        for k in range(d):
+            g[k] = g[k] + c * a[k]
+""", work="int(gc1)")
+
+    def kernel_parameters(self) -> tuple:
+        P = np.concatenate([self._A.ravel(), self._At.ravel(), self._b])
+        return P, 2.0 / self.samples, float(self.samples)
 
     def _constants(self):
         n = self.samples
