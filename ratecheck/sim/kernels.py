@@ -69,8 +69,6 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if piece.uses_sin and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
-    if hasattr(piece, "source") and problem.oracle_kind == "deterministic":
-        return "a row gradient (RowGradient) takes no per-step number of an online family"
     if running and getattr(problem, "regret", False):
         return "the kernel does not record avg_gap (the running average of F − F*)"
     if not getattr(problem, "rowwise", False) and running:
@@ -81,6 +79,8 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
     why = optimizer.kernel_unsupported()
     if why:
         return why
+    if hasattr(piece, "source") and problem.oracle_kind == "deterministic":
+        return "a row gradient (RowGradient) takes no per-step number of an online family"
     if (certificate and optimizer.output != "iterate" or reduces_rows(step, optimizer, int(problem.dim))) \
             and not reductions_agree(int(problem.dim)):
         return ("NumPy's einsum or sum reduces in another order here than the kernel's copy of them "
