@@ -23,7 +23,9 @@ gradient vanishes beyond coordinate :math:`\mathrm{prog}_\alpha(y) + 1`: a gradi
 "discovers" at most one new coordinate (:meth:`CarmonChain.progress` returns
 :math:`\mathrm{prog}_{1/4}`). The code sets Ψ to 0 where it is below :math:`e^{-700}`
 (2u − 1 ≤ 1/√701), far below float64 resolution of F and ∇F, so the property holds
-exactly in floating point too.
+exactly in floating point too. Every exp is ratecheck's own :func:`~ratecheck.problems.chain_exp.chain_exp`
+(not ``np.exp``, whose bits depend on the CPU), so the chain's bits are the same on every machine
+and a compiled kernel can reproduce them (:mod:`ratecheck.sim.chain_math`).
 
 Properties used by the lower bound (Carmon et al. 2020, Lemma 3, lemma number (unverified)): :math:`\bar F_T(0) -
 \inf\bar F_T \le 12T`; :math:`\nabla\bar F_T` is :math:`\ell_1 = 152`-Lipschitz;
@@ -74,32 +76,33 @@ from scipy.special import ndtr
 
 from .. import validate as V
 from .base import Problem
+from .chain_exp import chain_exp
 
-__all__ = ["CarmonChain", "chain_value", "chain_grad", "progress"]
+__all__ = ["CarmonChain", "chain_value", "chain_grad", "progress", "W_FLOOR", "SQRT_E", "SQRT_2PI_E"]
 
 #: Lipschitz constant ℓ1 of the unscaled chain's gradient
 ELL1 = 152.0
 #: bound on ‖∇F̄_T‖_∞
 GRAD_INF = 23.0
-_SQRT_E = math.sqrt(math.e)
-_SQRT_2PI_E = math.sqrt(2.0 * math.pi * math.e)
+SQRT_E = math.sqrt(math.e)
+SQRT_2PI_E = math.sqrt(2.0 * math.pi * math.e)
 # Ψ(u) is set to 0 where w = 2u − 1 ≤ 1/√701, i.e. where Ψ(u) ≤ e^{−700} ≈ 1e−304 (and
 # Ψ'(u) ≤ 1e−299): the change is below any float64 resolution of the value and gradient, the
 # zero-chain property (Ψ = 0 for u ≤ 1/2) stays exact, and exp never sees arguments below
-# −700, where it underflows and runs on a slow path (about 10 times slower).
-_W_FLOOR = 1.0 / math.sqrt(701.0)
+# −700, where exp underflows (np.exp ran a slow path there, about 10 times slower).
+W_FLOOR = 1.0 / math.sqrt(701.0)
 
 
 def _psi(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ψ(a) and Ψ'(a), elementwise (new arrays)."""
     w = np.multiply(a, 2.0)
     w -= 1.0
-    active = w > _W_FLOOR
-    np.maximum(w, _W_FLOOR, out=w)
+    active = w > W_FLOOR
+    np.maximum(w, W_FLOOR, out=w)
     psi = np.square(w)
     np.reciprocal(psi, out=psi)
     np.subtract(1.0, psi, out=psi)
-    np.exp(psi, out=psi)
+    chain_exp(psi, out=psi)
     psi *= active
     dpsi = w * w
     dpsi *= w
@@ -118,14 +121,14 @@ def _links(y: np.ndarray):
     s = np.sign(y[:, :-1])
     phi_next = np.multiply(s, y[:, 1:])
     phi_next = ndtr(phi_next, out=phi_next)
-    phi_next *= _SQRT_2PI_E
+    phi_next *= SQRT_2PI_E
     return q, dq, s, phi_next
 
 
 def chain_value(y: np.ndarray) -> np.ndarray:
     """Unscaled :math:`\\bar F_T(y)` for y of shape (replicates, T); shape (replicates,)."""
     out = ndtr(y[:, 0])
-    out *= -_SQRT_2PI_E                                  # −Ψ(1)Φ(y_1), Ψ(1) = 1
+    out *= -SQRT_2PI_E                                  # −Ψ(1)Φ(y_1), Ψ(1) = 1
     if y.shape[1] > 1:
         q, _, s, phi_next = _links(y)
         s *= q[:, :-1]
@@ -138,8 +141,8 @@ def chain_grad(y: np.ndarray) -> np.ndarray:
     # −c_{i−1} Φ'(y_i), with c_0 = Ψ(1) = 1 and c_{i−1} = Ψ(y_{i−1}) + Ψ(−y_{i−1}) = Ψ(|y_{i−1}|)
     g = np.square(y)
     g *= -0.5
-    np.exp(g, out=g)
-    g *= -_SQRT_E
+    chain_exp(g, out=g)
+    g *= -SQRT_E
     if y.shape[1] > 1:
         q, dq, _, phi_next = _links(y)
         g[:, 1:] *= q[:, :-1]
@@ -196,8 +199,8 @@ class CarmonChain(Problem):
     def _constants(self):
         T, s = self.dim, self.value_scale
         return {"L": self.L, "G": GRAD_INF * self.eps * math.sqrt(T),
-                "f_star": -s * _SQRT_2PI_E * (1.0 + math.e * (T - 1)),
-                "Delta": s * _SQRT_2PI_E * (0.5 + math.e * (T - 1))}
+                "f_star": -s * SQRT_2PI_E * (1.0 + math.e * (T - 1)),
+                "Delta": s * SQRT_2PI_E * (0.5 + math.e * (T - 1))}
 
     @property
     def grad_inf_bound(self) -> float:
@@ -219,5 +222,5 @@ class CarmonChain(Problem):
         r"""Largest T whose :math:`F(0) - \inf F = \frac{152\varepsilon^2}{L}\sqrt{2\pi e}(\frac12 + e(T-1))`
         does not exceed ``Delta`` (at least 1): T ∝ LΔ/ε², the lower bound's chain length."""
         Delta, L, eps = V.positive("Delta", Delta), V.positive("L", L), V.positive("eps", eps)
-        units = Delta / (ELL1 * eps ** 2 / L) / _SQRT_2PI_E
+        units = Delta / (ELL1 * eps ** 2 / L) / SQRT_2PI_E
         return max(1, int(math.floor(1.0 + (units - 0.5) / math.e)))
