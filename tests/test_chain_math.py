@@ -78,3 +78,32 @@ def test_compiled_exp_and_ndtr_agree_with_the_arrays():
         assert np.array_equal(_bits(pair[0]), _bits(chain_exp(EDGES)))
     from scipy.special import ndtr
     assert np.array_equal(_bits(pair[1]), _bits(ndtr(EDGES)))
+
+
+def test_the_chain_gradient_skips_only_columns_that_are_minus_zero():
+    """chain_grad computes the live columns only; the others are −0.0 in chain_grad_full too (bits)."""
+    from ratecheck.problems.carmon_chain import W_FLOOR, chain_grad, chain_grad_full, live_columns
+    rng = np.random.default_rng(3)
+    edge = 0.5 * (1.0 + W_FLOOR)                  # the largest quiet |y| (2|y| − 1 ≤ W_FLOOR, rounded)
+    specials = [np.nan, np.inf, -np.inf, edge, -edge, np.nextafter(edge, 1.0), 1e300, 0.0, -0.0]
+    skipped = 0
+    with np.errstate(all="ignore"):
+        for trial in range(600):
+            rows, T = int(rng.integers(1, 5)), int(rng.integers(1, 30))
+            y = rng.uniform(-edge, edge, (rows, T))
+            for r in range(rows):
+                k = int(rng.integers(0, T + 1))
+                y[r, :k] = rng.normal(0.0, 2.0, k)
+            if trial % 3 == 0:
+                y[rng.integers(rows), rng.integers(T)] = specials[trial % len(specials)]
+            full, fast = chain_grad_full(y), chain_grad(y)
+            assert np.array_equal(_bits(full), _bits(fast)), y
+            n = live_columns(y)
+            assert np.all(_bits(full[:, n:]) == _bits(-0.0))
+            skipped += n < T
+    assert skipped > 100
+    y = np.zeros((1, 5))
+    y[0, 1] = edge
+    assert live_columns(y) == 2
+    y[0, 1] = np.nextafter(edge, 1.0)
+    assert live_columns(y) == 4

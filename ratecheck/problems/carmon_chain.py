@@ -78,7 +78,7 @@ from .. import validate as V
 from .base import Problem
 from .chain_exp import chain_exp
 
-__all__ = ["CarmonChain", "chain_value", "chain_grad", "progress", "W_FLOOR", "SQRT_E", "SQRT_2PI_E"]
+__all__ = ["CarmonChain", "chain_value", "chain_grad", "chain_grad_full", "live_columns", "progress", "W_FLOOR", "SQRT_E", "SQRT_2PI_E"]
 
 #: Lipschitz constant ℓ1 of the unscaled chain's gradient
 ELL1 = 152.0
@@ -93,36 +93,39 @@ SQRT_2PI_E = math.sqrt(2.0 * math.pi * math.e)
 W_FLOOR = 1.0 / math.sqrt(701.0)
 
 
-def _psi(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ψ(a) and Ψ'(a), elementwise (new arrays)."""
+def _psi_argument(a: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """w = max(2a − 1, W_FLOOR), whether 2a − 1 > W_FLOOR, and 1 − w⁻² (the argument of Ψ's exp) into ``out``."""
     w = np.multiply(a, 2.0)
     w -= 1.0
     active = w > W_FLOOR
     np.maximum(w, W_FLOOR, out=w)
-    psi = np.square(w)
-    np.reciprocal(psi, out=psi)
-    np.subtract(1.0, psi, out=psi)
-    chain_exp(psi, out=psi)
+    np.square(w, out=out)
+    np.reciprocal(out, out=out)
+    np.subtract(1.0, out, out=out)
+    return w, active
+
+
+def _psi_finish(psi: np.ndarray, w: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Ψ in place from its exp (0 where inactive), and Ψ' = 4Ψ/w³ (a new array)."""
     psi *= active
     dpsi = w * w
     dpsi *= w
     np.divide(psi, dpsi, out=dpsi)
     dpsi *= 4.0
-    return psi, dpsi
+    return dpsi
 
 
-def _links(y: np.ndarray):
-    """q = Ψ(|y|), q' = Ψ'(|y|) and Φ(s_i y_{i+1}) with s = sign(y).
+def _phi_next(y: np.ndarray) -> np.ndarray:
+    """Φ(s_i y_{i+1}) with s = sign(y), i < T (a new array).
 
-    At most one of Ψ(y_i), Ψ(−y_i) is nonzero, so Ψ(y_i) + Ψ(−y_i) = q_i and
-    Ψ(−y_i)Φ(−y_{i+1}) − Ψ(y_i)Φ(y_{i+1}) = −s_i q_i Φ(s_i y_{i+1}) (both 0 when |y_i| ≤ 1/2).
+    At most one of Ψ(y_i), Ψ(−y_i) is nonzero, so Ψ(y_i) + Ψ(−y_i) = Ψ(|y_i|) and
+    Ψ(−y_i)Φ(−y_{i+1}) − Ψ(y_i)Φ(y_{i+1}) = −s_i Ψ(|y_i|) Φ(s_i y_{i+1}) (both 0 when |y_i| ≤ 1/2).
     """
-    q, dq = _psi(np.abs(y))
-    s = np.sign(y[:, :-1])
-    phi_next = np.multiply(s, y[:, 1:])
+    phi_next = np.sign(y[:, :-1])
+    phi_next *= y[:, 1:]
     phi_next = ndtr(phi_next, out=phi_next)
     phi_next *= SQRT_2PI_E
-    return q, dq, s, phi_next
+    return phi_next
 
 
 def chain_value(y: np.ndarray) -> np.ndarray:
@@ -130,25 +133,70 @@ def chain_value(y: np.ndarray) -> np.ndarray:
     out = ndtr(y[:, 0])
     out *= -SQRT_2PI_E                                  # −Ψ(1)Φ(y_1), Ψ(1) = 1
     if y.shape[1] > 1:
-        q, _, s, phi_next = _links(y)
+        q = np.empty(y.shape)
+        w, active = _psi_argument(np.abs(y), q)
+        chain_exp(q, out=q)
+        q *= active                                     # q = Ψ(|y|)
+        s = np.sign(y[:, :-1])
         s *= q[:, :-1]
-        out -= np.einsum("ij,ij->i", s, phi_next)
+        out -= np.einsum("ij,ij->i", s, _phi_next(y))
     return out
 
 
-def chain_grad(y: np.ndarray) -> np.ndarray:
-    """Unscaled :math:`\\nabla\\bar F_T(y)` for y of shape (replicates, T) (a new array)."""
-    # −c_{i−1} Φ'(y_i), with c_0 = Ψ(1) = 1 and c_{i−1} = Ψ(y_{i−1}) + Ψ(−y_{i−1}) = Ψ(|y_{i−1}|)
-    g = np.square(y)
+def live_columns(y: np.ndarray) -> int:
+    """How many leading columns of :func:`chain_grad_full` (y) can differ from −0.0.
+
+    Call a coordinate *quiet* if :math:`2|y_i| - 1 \\le` ``W_FLOOR`` (the code's Ψ(|y_i|) and
+    Ψ'(|y_i|) are then exactly 0, and y_i is finite). If y_{i−1}, y_i, y_{i+1} are quiet (or i is
+    the last coordinate), the code computes
+    :math:`\\partial_i = (-\\sqrt e\\,e^{-y_i^2/2})\\cdot 0 - 0\\cdot\\Phi(s_i y_{i+1}) = -0.0` exactly. With F =
+    1 + the last column holding a non-quiet entry in any row (0 if none), columns F + 1 .. T − 1 are
+    −0.0 and the first min(T, F + 2) columns are those of the chain truncated there (its last
+    column, F + 1, is −0.0 too). 2a − 1 is monotone in a, so the test runs on the column maxima of |y|
+    (which keep NaN)."""
+    T = y.shape[1]
+    if T <= 2:
+        return T
+    m = np.max(np.abs(y), axis=0)
+    m *= 2.0
+    m -= 1.0
+    loud = np.flatnonzero(~(m <= W_FLOOR))
+    F = int(loud[-1]) + 1 if loud.size else 0
+    return min(T, F + 2)
+
+
+def chain_grad_full(y: np.ndarray) -> np.ndarray:
+    """Unscaled :math:`\\nabla\\bar F_T(y)` for y of shape (replicates, T), every column computed (a new array)."""
+    rows, T = y.shape
+    # both exps in one call (elementwise, so the same bits as two): [0] −y²/2 for Φ', [1] Ψ's argument
+    buf = np.empty((2 if T > 1 else 1, rows, T))
+    g = buf[0]
+    np.square(y, out=g)
     g *= -0.5
-    chain_exp(g, out=g)
+    if T > 1:
+        w, active = _psi_argument(np.abs(y), buf[1])
+    chain_exp(buf, out=buf)
+    # −c_{i−1} Φ'(y_i), with c_0 = Ψ(1) = 1 and c_{i−1} = Ψ(y_{i−1}) + Ψ(−y_{i−1}) = Ψ(|y_{i−1}|)
     g *= -SQRT_E
-    if y.shape[1] > 1:
-        q, dq, _, phi_next = _links(y)
+    if T > 1:
+        q = buf[1]
+        dq = _psi_finish(q, w, active)
         g[:, 1:] *= q[:, :-1]
         # − [Ψ'(−y_i)Φ(−y_{i+1}) + Ψ'(y_i)Φ(y_{i+1})] = −Ψ'(|y_i|) Φ(s_i y_{i+1}) for i < T
+        phi_next = _phi_next(y)
         phi_next *= dq[:, :-1]
         g[:, :-1] -= phi_next
+    return g
+
+
+def chain_grad(y: np.ndarray) -> np.ndarray:
+    """Unscaled :math:`\\nabla\\bar F_T(y)` for y of shape (replicates, T) (a new array): the bits of
+    :func:`chain_grad_full`, computing only the :func:`live_columns` (the rest is −0.0 exactly)."""
+    n = live_columns(y)
+    if n == y.shape[1]:
+        return chain_grad_full(y)
+    g = np.full(y.shape, -0.0)
+    g[:, :n] = chain_grad_full(np.ascontiguousarray(y[:, :n]))
     return g
 
 
