@@ -107,3 +107,51 @@ def test_the_chain_gradient_skips_only_columns_that_are_minus_zero():
     assert live_columns(y) == 2
     y[0, 1] = np.nextafter(edge, 1.0)
     assert live_columns(y) == 4
+
+
+def test_the_arjevani_oracle_masks_only_the_first_hidden_coordinate_with_the_bits_of_masking_all():
+    from ratecheck.problems import make
+    from ratecheck.problems.carmon_chain import progress
+    rng = np.random.default_rng(8)
+    for trial in range(300):
+        dim = int(rng.integers(1, 12))
+        prob = make("arjevani_chain", dim=dim, p=float(rng.choice([0.3, 1.0, 0.01])), eps=0.2)
+        rows = 6
+        y = rng.uniform(-0.25, 0.25, (rows, dim))
+        for r in range(rows):
+            k = int(rng.integers(0, dim + 1))
+            y[r, :k] = rng.normal(0.0, 2.0, k)
+        if trial % 4 == 0:
+            y[rng.integers(rows), rng.integers(dim)] = [np.nan, np.inf, -np.inf, 0.25][trial % 16 // 4]
+        z = y * prob.lam
+        u = rng.random(rows)
+        with np.errstate(all="ignore"):
+            got = prob.row_uniform_oracle(z, u)
+            want = prob.grad(z)                            # the definition: every hidden coordinate times ξ/p
+            hidden = np.arange(dim)[None, :] >= progress(z / prob.lam)[:, None]
+            want *= np.where(hidden, ((u < prob.p) / prob.p)[:, None], 1.0)
+        assert np.array_equal(_bits(got), _bits(want)), (y, u)
+
+
+@pytest.mark.skipif(CM.numba is None, reason="numba not installed")
+def test_the_compiled_rows_give_the_numpy_bits():
+    from ratecheck.problems import make
+    rng = np.random.default_rng(12)
+    for trial in range(200):
+        dim = int(rng.integers(1, 14))
+        prob = make("arjevani_chain", dim=dim, p=float(rng.choice([0.3, 1.0, 0.01])), eps=float(rng.uniform(0.05, 1)))
+        rows = 5
+        y = rng.uniform(-0.6, 0.6, (rows, dim))
+        for r in range(rows):
+            k = int(rng.integers(0, dim + 1))
+            y[r, :k] = rng.normal(0.0, 2.0, k)
+        if trial % 3 == 0:
+            y[rng.integers(rows), rng.integers(dim)] = [np.nan, np.inf, -np.inf, 0.25, 1e300, 0.0][trial % 18 // 3]
+        z = y * prob.lam
+        u = rng.random(rows)
+        got = np.empty_like(z)
+        with np.errstate(all="ignore"):
+            CM.chain_grad_rows(z, prob.lam, prob.eps, got)
+            assert np.array_equal(_bits(got), _bits(prob.grad(z))), y
+            CM.arjevani_rows(z, prob.lam, prob.eps, prob.p, u, got)
+            assert np.array_equal(_bits(got), _bits(prob.row_uniform_oracle(z, u))), (y, u)

@@ -16,6 +16,11 @@ The chains (:mod:`ratecheck.problems.carmon_chain`, ``arjevani_chain``) call two
 :func:`chain_math_agrees` checks both at first use, on about 10⁶ arguments each, against the
 arrays the chains compute (``chain_exp``, the ``ndtr`` ufunc); if either ever disagrees, a kernel
 must not be used for the chains. Both are usable only inside numba-compiled functions.
+
+Built on them, one row of each chain's gradient and oracle, with the NumPy code's bits (each element's
+operations in its order; ``tests/test_chain_math.py`` compares them): :func:`chain_grad_row` (the
+scaled chain's ``_grad``, live columns only, the rest −0.0) and :func:`arjevani_row` (the Arjevani
+oracle given the row's uniform); :func:`chain_grad_rows` and :func:`arjevani_rows` loop them over rows.
 """
 from __future__ import annotations
 
@@ -24,10 +29,12 @@ import math
 import numpy as np
 from scipy.special import ndtr as ndtr_ufunc
 
+from ..problems.carmon_chain import SQRT_2PI_E, SQRT_E, W_FLOOR
 from ..problems.chain_exp import chain_exp, chain_exp_scalar
-from .jit import inline, jit, numba
+from .jit import inline, jit, nmax, nsign, numba
 
-__all__ = ["NDTR_SYMBOL", "NDTR_CAPI", "exp_jit", "ndtr_jit", "exp_ndtr_pair", "chain_math_agrees"]
+__all__ = ["NDTR_SYMBOL", "NDTR_CAPI", "exp_jit", "ndtr_jit", "exp_ndtr_pair", "chain_math_agrees", "psi_pair",
+           "chain_grad_row", "arjevani_row", "chain_grad_rows", "arjevani_rows"]
 
 #: the name scipy's compiled ndtr is registered under with LLVM (see the module docstring)
 NDTR_SYMBOL = "ratecheck_scipy_cython_special_ndtr"
@@ -120,3 +127,98 @@ def chain_math_agrees() -> bool:
         _AGREES["ok"] = bool(np.array_equal(compiled[0].view(np.uint64), ref_exp.view(np.uint64))
                              and np.array_equal(compiled[1].view(np.uint64), ref_ndtr.view(np.uint64)))
     return _AGREES["ok"]
+
+
+# ------------------------------------------------------------------ one row of the chains, NumPy's bits
+@inline
+def psi_pair(a):
+    """(Ψ(a), Ψ'(a)) as ``carmon_chain._psi_argument`` / ``_psi_finish`` compute them, for a = |y_i|."""
+    w = a * 2.0
+    w = w - 1.0
+    active = w > W_FLOOR
+    w = nmax(w, W_FLOOR)
+    t = w * w
+    t = 1.0 / t
+    t = 1.0 - t
+    psi = exp_jit(t)
+    psi = psi * (1.0 if active else 0.0)
+    d = w * w
+    d = d * w
+    d = psi / d
+    return psi, d * 4.0
+
+
+@inline
+def chain_grad_row(z, lam, eps, g):
+    """g = ε ∇F̄_T(z/λ) for one row z (already scaled), as ``CarmonChain._grad`` computes it.
+
+    Like :func:`ratecheck.problems.carmon_chain.chain_grad`, only the live columns are computed: with
+    F = 1 + the last i where 2|y_i| − 1 > W_FLOOR (or NaN), the first n = min(T, F + 2) columns are
+    those of the chain truncated to n (its last column has no Ψ' term) and the rest are −0.0. The
+    live test is per row here, per block in NumPy: both give each column's bits. Uses g as scratch
+    for y = z/λ."""
+    T = z.size
+    last = -1
+    for i in range(T):
+        y = z[i] / lam
+        g[i] = y
+        v = abs(y) * 2.0
+        v = v - 1.0
+        if not (v <= W_FLOOR):
+            last = i
+    n = T if T <= 2 else min(T, last + 3)
+    qp = 1.0
+    for i in range(n):
+        y = g[i]
+        gi = y * y
+        gi = gi * -0.5
+        gi = exp_jit(gi)
+        gi = gi * -SQRT_E
+        if n > 1:
+            q, dq = psi_pair(abs(y))
+            if i >= 1:
+                gi = gi * qp
+            if i < n - 1:
+                ph = nsign(y) * g[i + 1]
+                ph = ndtr_jit(ph)
+                ph = ph * SQRT_2PI_E
+                ph = ph * dq
+                gi = gi - ph
+            qp = q
+        g[i] = gi
+    for i in range(n, T):
+        g[i] = -0.0
+    for i in range(T):
+        g[i] = g[i] * eps
+
+
+@inline
+def arjevani_row(z, lam, eps, p, u, g):
+    """g = the Arjevani oracle at one row z (scaled) given the row's uniform u (``_row_uniform_oracle``):
+    :func:`chain_grad_row`, then the first hidden coordinate j = prog_{1/4}(z/λ) (0-based), if j < T,
+    times ξ/p = (1 if u < p else 0)/p."""
+    chain_grad_row(z, lam, eps, g)
+    T = z.size
+    j = 0
+    for i in range(T - 1, -1, -1):
+        if abs(z[i] / lam) > 0.25:
+            j = i + 1
+            break
+    if j < T:
+        g[j] = g[j] * ((1.0 if u < p else 0.0) / p)
+
+
+@jit
+def chain_grad_rows(Z, lam, eps, out):
+    """:func:`chain_grad_row` for each row of Z (rows, T) into out."""
+    for r in range(Z.shape[0]):
+        chain_grad_row(Z[r], lam, eps, out[r])
+    return 0
+
+
+@jit
+def arjevani_rows(Z, lam, eps, p, U, out):
+    """:func:`arjevani_row` for each row of Z (rows, T) with its uniform U[r] into out."""
+    for r in range(Z.shape[0]):
+        arjevani_row(Z[r], lam, eps, p, U[r], out[r])
+    return 0
