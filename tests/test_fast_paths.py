@@ -41,7 +41,8 @@ NOISES = [{"kind": "gaussian", "sigma": 0.7}, {"kind": "gaussian", "sigma": [1.0
 
 FAMILIES = [("quadratic", {"dim": D}), ("cosine_well", {"dim": D}), ("nonsmooth_well", {"dim": D}),
             ("l1", {"dim": D, "radius": 2.0}), ("robust_regression", {"dim": D}),
-            ("carmon_chain", {"dim": D}), ("drori_teboulle", {}), ("adopt_toy", {}),
+            ("carmon_chain", {"dim": D}), ("arjevani_chain", {"dim": D, "p": 0.3}), ("drori_teboulle", {}),
+            ("adopt_toy", {}),
             ("reddi_stochastic", {}), ("reddi_online", {})]
 
 
@@ -66,15 +67,20 @@ def test_exact_part_plus_block_draws_is_the_stochastic_gradient(problem):
         pytest.skip("not batchable: the reference path runs it")
     dim = problem.dim
     x = np.random.default_rng(1).normal(size=(N, dim))
+    if problem.name == "arjevani_chain":            # rows with 0 .. dim discovered coordinates
+        x *= 2.0 * problem.lam * (np.arange(dim)[None, :] < np.arange(N)[:, None] % (dim + 1))
     a, b = _gen(5), _gen(5)
     extra = [(t,) if problem.time_varying else () for t in range(1, K + 1)]
     ref = np.stack([problem.stochastic_grad(x, a, *e) for e in extra])
-    R = np.empty((K, N, dim))
+    width = 1 if kind == "row_uniform" else dim
+    R = np.empty((K, N, width))
     if kind != "exact":
-        problem._random_part_block(b, R.reshape(K * N, dim))
+        problem._random_part_block(b, R.reshape(K * N, width))
     for k in range(K):
         if kind == "random":
             g = R[k]
+        elif kind == "row_uniform":
+            g = problem.row_uniform_oracle(x, R[k][:, 0])
         else:
             g = problem._exact_part(x, k + 1)
             if kind == "additive":
@@ -86,7 +92,8 @@ def test_exact_part_plus_block_draws_is_the_stochastic_gradient(problem):
 
 def test_what_cannot_be_batched_says_so():
     assert P.make("quadratic", noise={"kind": "affine", "sigma1": 0.5})._batch_kind() is None
-    assert P.make("arjevani_chain")._batch_kind() is None
+    assert P.make("arjevani_chain")._batch_kind() == "row_uniform"                      # one uniform per row
+    assert P.make("arjevani_chain", noise={"kind": "gaussian"})._batch_kind() is None  # draws interleave
     assert P.make("adopt_toy", noise={"kind": "gaussian"})._batch_kind() is None     # draws interleave
 
     class MyQuadratic(P.get("quadratic")):              # a user subclass may override anything
@@ -333,12 +340,10 @@ def test_no_libm_table_means_no_kernel_sin(monkeypatch):
     assert libm_sin.sin_agrees() is False
 
 
-#: families whose NumPy reference cannot be reproduced by the C library's functions that numba calls: the chains
-#: use NumPy's own SIMD exp (which differs from the C library's exp in about 5% of arguments on AVX-512 machines)
-#: and SciPy's ndtr (robust_regression, whose gradient is not elementwise either, has a row gradient since its
-#: products with the data matrix became fixed-order sums instead of BLAS calls)
-NO_KERNEL = {"carmon_chain": "np.exp (NumPy's SIMD exp) and scipy's ndtr in a chain gradient",
-             "arjevani_chain": "the chain's np.exp and ndtr; its oracle draws per replicate inside the gradient"}
+#: families whose gradient is not elementwise and that have no compiled row gradient (RowGradient) yet: the chains
+#: (their exp and ndtr have compiled twins with the same bits, ratecheck.sim.chain_math)
+NO_KERNEL = {"carmon_chain": "a chain gradient is not coordinate-wise (no compiled row gradient yet)",
+             "arjevani_chain": "a chain gradient is not coordinate-wise (no compiled row gradient yet)"}
 
 
 def _all_pairs():
@@ -391,3 +396,21 @@ def test_newly_compiled_variants_give_the_reference_bits(oname, hp):
     fast = rc.simulate(problem, opt, engine="numba", **sim)
     np.testing.assert_array_equal(fast.x.view(np.uint64), ref.x.view(np.uint64))
     assert digest(fast) == digest(ref)
+
+
+def test_the_arjevani_oracle_draws_its_uniforms_ahead():
+    """One call of k·n uniforms is k calls of n (the reference draws one per row per query); the NumPy engine
+    reproduces the reference bit for bit with several blocks, scales and a partial last block."""
+    a, b = _gen(9), _gen(9)
+    steps = np.stack([a.random(N) for _ in range(K)])
+    block = np.empty((K * N, 1))
+    b.random(out=block)
+    np.testing.assert_array_equal(steps, block.reshape(K, N))
+    assert a.bit_generator.state == b.bit_generator.state
+    for problem in (P.make("arjevani_chain", dim=5, p=0.3), P.make("arjevani_chain", dim=4, p=0.2, eps=0.3,
+                                                                   scales=[1.0, 2.0, 0.5, 1.5])):
+        sim = dict(steps=300, replicates=7, seed=4, block_size=3)
+        ref = rc.simulate(problem, O.make("sgd", lr=1.0), engine="reference", **sim)
+        fast = rc.simulate(problem, O.make("sgd", lr=1.0), engine="numpy", **sim)
+        assert fast.provenance["engine"] == "numpy" and digest(fast) == digest(ref)
+        assert ref.metrics["grad_norm_sq"][-1].min() < ref.metrics["grad_norm_sq"][0].max()   # it moved

@@ -104,7 +104,7 @@ COUNTEREXAMPLES = [
      O.make("sgd", lr={"schedule": "inv_sqrt", "lr": 0.2}, average="uniform")),               # box domain
     (P.make("cosine_well", dim=3, noise={"kind": "student_t", "nu": 3.0, "sigma": 0.5}),
      O.make("clipped_adam_ema", lr=0.05, clip_radius=0.05)),                                  # opt randomness
-    (P.make("arjevani_chain", dim=4, p=0.3), O.make("adam", lr=0.05)),                        # not batchable
+    (P.make("arjevani_chain", dim=4, p=0.3), O.make("adam", lr=0.05)),                        # row uniforms
     (P.make("quadratic", dim=2, noise={"kind": "affine", "sigma0": 0.2, "sigma1": 0.5}), O.make("sgd", lr=0.05)),
 ]
 

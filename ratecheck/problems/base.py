@@ -112,7 +112,9 @@ class Problem:
     #: declared bound on E‖oracle − ∇f‖² of the family's own oracle (before scaling/noise)
     intrinsic_sigma2: ClassVar[float] = 0.0
     #: the family's own oracle: "exact" (= ``_grad``), "deterministic" (depends on z and t, draws
-    #: nothing), "random" (``_random_oracle``: draws that depend on neither z nor t) or "other"
+    #: nothing), "random" (``_random_oracle``: draws that depend on neither z nor t), "row_uniform"
+    #: (``_row_uniform_oracle(z, u)``: its only draw is one uniform per row, ``rng.random(rows)``, which
+    #: depends on neither z nor t, though what it multiplies does) or "other"
     oracle_kind: ClassVar[str] = "exact"
     #: whether value/grad/oracle compute each row on its own, with bits that do not depend on how
     #: many rows are passed together (False when a BLAS product such as ``z @ A`` is involved);
@@ -149,6 +151,11 @@ class Problem:
 
     def _random_oracle(self, rng: np.random.Generator, shape: tuple) -> np.ndarray:  # pragma: no cover
         """For ``oracle_kind = "random"``: the oracle's values, drawn for ``shape`` points at once."""
+        raise NotImplementedError
+
+    def _row_uniform_oracle(self, z: np.ndarray, u: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """For ``oracle_kind = "row_uniform"``: the oracle at z (rows, dim) given the rows' uniforms u
+        (rows,); ``_oracle(z, rng, t)`` must be ``_row_uniform_oracle(z, rng.random(rows))``."""
         raise NotImplementedError
 
     def _constants(self) -> dict:
@@ -202,20 +209,21 @@ class Problem:
         """How :func:`ratecheck.simulate` may draw this problem's randomness many steps at once.
 
         ``stochastic_grad(x, rng, t)`` is then, bit for bit, ``_exact_part(x, t) + R``
-        ("additive"), ``R`` ("random") or ``_exact_part(x, t)`` ("exact"), where the ``R`` of
+        ("additive"), ``R`` ("random"), ``_exact_part(x, t)`` ("exact") or
+        ``row_uniform_oracle(x, U)`` ("row_uniform", U of shape (n,)), where the ``R`` (or ``U``) of
         k consecutive calls on n points is what ``_random_part_block`` fills in one call of
-        shape (k·n, dim): the generator fills its output in C order, one number after another,
-        so one call of k·n rows draws the same numbers as k calls of n rows. ``None``: not
-        batchable (affine noise needs ∇F(x); an oracle whose draws depend on x; intrinsic
-        randomness plus additive noise, whose draws interleave).
+        shape (k·n, dim) (of shape (k·n, 1) for "row_uniform"): the generator fills its output in C
+        order, one number after another, so one call of k·n rows draws the same numbers as k calls
+        of n rows. ``None``: not batchable (affine noise needs ∇F(x); an oracle whose draws depend
+        on x; intrinsic randomness plus additive noise, whose draws interleave).
         """
         if not self.builtin() or type(self.noise) not in KINDS.values():
             return None          # a user subclass may override anything: reference path
         noisy = self.noise.kind != "none"
         if self.noise.needs_grad or self.oracle_kind == "other":
             return None
-        if self.oracle_kind == "random":
-            return None if noisy else "random"
+        if self.oracle_kind in ("random", "row_uniform"):
+            return None if noisy else self.oracle_kind
         return "additive" if noisy else "exact"
 
     def builtin(self) -> bool:
@@ -235,6 +243,14 @@ class Problem:
         """The random parts of k consecutive calls into ``out`` (see ``_batch_kind``)."""
         self._random_part_block(rng, out)
 
+    def row_uniform_oracle(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``stochastic_grad`` at x given the rows' uniforms u, shape (rows,) ("row_uniform", no noise)."""
+        if self.scales is None:
+            return self._row_uniform_oracle(x, u)
+        g = self._row_uniform_oracle(x * self.scales, u)
+        g *= self.scales
+        return g
+
     def two_point_law(self) -> tuple | None:
         """(threshold, hi, lo) of a two-point intrinsic oracle (g = hi if u < threshold else lo, u uniform,
         one u per coordinate), or None."""
@@ -250,11 +266,14 @@ class Problem:
         return g
 
     def _random_part_block(self, rng: np.random.Generator, out: np.ndarray) -> None:
-        """Fill ``out`` (k·n, dim), C-contiguous, with the random parts of k consecutive calls."""
+        """Fill ``out`` (k·n, dim), or (k·n, 1) for "row_uniform", C-contiguous, with the random parts of
+        k consecutive calls."""
         if self.oracle_kind == "random":
             out[...] = self._random_oracle(rng, out.shape)
             if self.scales is not None:
                 out *= self.scales
+        elif self.oracle_kind == "row_uniform":
+            rng.random(out=out)
         else:
             self.noise.sample(rng, out)
 

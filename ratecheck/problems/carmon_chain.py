@@ -23,7 +23,9 @@ gradient vanishes beyond coordinate :math:`\mathrm{prog}_\alpha(y) + 1`: a gradi
 "discovers" at most one new coordinate (:meth:`CarmonChain.progress` returns
 :math:`\mathrm{prog}_{1/4}`). The code sets Ψ to 0 where it is below :math:`e^{-700}`
 (2u − 1 ≤ 1/√701), far below float64 resolution of F and ∇F, so the property holds
-exactly in floating point too.
+exactly in floating point too. Every exp is ratecheck's own :func:`~ratecheck.problems.chain_exp.chain_exp`
+(not ``np.exp``, whose bits depend on the CPU), so the chain's bits are the same on every machine
+and a compiled kernel can reproduce them (:mod:`ratecheck.sim.chain_math`).
 
 Properties used by the lower bound (Carmon et al. 2020, Lemma 3, lemma number (unverified)): :math:`\bar F_T(0) -
 \inf\bar F_T \le 12T`; :math:`\nabla\bar F_T` is :math:`\ell_1 = 152`-Lipschitz;
@@ -74,78 +76,127 @@ from scipy.special import ndtr
 
 from .. import validate as V
 from .base import Problem
+from .chain_exp import chain_exp
 
-__all__ = ["CarmonChain", "chain_value", "chain_grad", "progress"]
+__all__ = ["CarmonChain", "chain_value", "chain_grad", "chain_grad_full", "live_columns", "progress", "W_FLOOR", "SQRT_E", "SQRT_2PI_E"]
 
 #: Lipschitz constant ℓ1 of the unscaled chain's gradient
 ELL1 = 152.0
 #: bound on ‖∇F̄_T‖_∞
 GRAD_INF = 23.0
-_SQRT_E = math.sqrt(math.e)
-_SQRT_2PI_E = math.sqrt(2.0 * math.pi * math.e)
+SQRT_E = math.sqrt(math.e)
+SQRT_2PI_E = math.sqrt(2.0 * math.pi * math.e)
 # Ψ(u) is set to 0 where w = 2u − 1 ≤ 1/√701, i.e. where Ψ(u) ≤ e^{−700} ≈ 1e−304 (and
 # Ψ'(u) ≤ 1e−299): the change is below any float64 resolution of the value and gradient, the
 # zero-chain property (Ψ = 0 for u ≤ 1/2) stays exact, and exp never sees arguments below
-# −700, where it underflows and runs on a slow path (about 10 times slower).
-_W_FLOOR = 1.0 / math.sqrt(701.0)
+# −700, where exp underflows (np.exp ran a slow path there, about 10 times slower).
+W_FLOOR = 1.0 / math.sqrt(701.0)
 
 
-def _psi(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ψ(a) and Ψ'(a), elementwise (new arrays)."""
+def _psi_argument(a: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """w = max(2a − 1, W_FLOOR), whether 2a − 1 > W_FLOOR, and 1 − w⁻² (the argument of Ψ's exp) into ``out``."""
     w = np.multiply(a, 2.0)
     w -= 1.0
-    active = w > _W_FLOOR
-    np.maximum(w, _W_FLOOR, out=w)
-    psi = np.square(w)
-    np.reciprocal(psi, out=psi)
-    np.subtract(1.0, psi, out=psi)
-    np.exp(psi, out=psi)
+    active = w > W_FLOOR
+    np.maximum(w, W_FLOOR, out=w)
+    np.square(w, out=out)
+    np.reciprocal(out, out=out)
+    np.subtract(1.0, out, out=out)
+    return w, active
+
+
+def _psi_finish(psi: np.ndarray, w: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Ψ in place from its exp (0 where inactive), and Ψ' = 4Ψ/w³ (a new array)."""
     psi *= active
     dpsi = w * w
     dpsi *= w
     np.divide(psi, dpsi, out=dpsi)
     dpsi *= 4.0
-    return psi, dpsi
+    return dpsi
 
 
-def _links(y: np.ndarray):
-    """q = Ψ(|y|), q' = Ψ'(|y|) and Φ(s_i y_{i+1}) with s = sign(y).
+def _phi_next(y: np.ndarray) -> np.ndarray:
+    """Φ(s_i y_{i+1}) with s = sign(y), i < T (a new array).
 
-    At most one of Ψ(y_i), Ψ(−y_i) is nonzero, so Ψ(y_i) + Ψ(−y_i) = q_i and
-    Ψ(−y_i)Φ(−y_{i+1}) − Ψ(y_i)Φ(y_{i+1}) = −s_i q_i Φ(s_i y_{i+1}) (both 0 when |y_i| ≤ 1/2).
+    At most one of Ψ(y_i), Ψ(−y_i) is nonzero, so Ψ(y_i) + Ψ(−y_i) = Ψ(|y_i|) and
+    Ψ(−y_i)Φ(−y_{i+1}) − Ψ(y_i)Φ(y_{i+1}) = −s_i Ψ(|y_i|) Φ(s_i y_{i+1}) (both 0 when |y_i| ≤ 1/2).
     """
-    q, dq = _psi(np.abs(y))
-    s = np.sign(y[:, :-1])
-    phi_next = np.multiply(s, y[:, 1:])
+    phi_next = np.sign(y[:, :-1])
+    phi_next *= y[:, 1:]
     phi_next = ndtr(phi_next, out=phi_next)
-    phi_next *= _SQRT_2PI_E
-    return q, dq, s, phi_next
+    phi_next *= SQRT_2PI_E
+    return phi_next
 
 
 def chain_value(y: np.ndarray) -> np.ndarray:
     """Unscaled :math:`\\bar F_T(y)` for y of shape (replicates, T); shape (replicates,)."""
     out = ndtr(y[:, 0])
-    out *= -_SQRT_2PI_E                                  # −Ψ(1)Φ(y_1), Ψ(1) = 1
+    out *= -SQRT_2PI_E                                  # −Ψ(1)Φ(y_1), Ψ(1) = 1
     if y.shape[1] > 1:
-        q, _, s, phi_next = _links(y)
+        q = np.empty(y.shape)
+        w, active = _psi_argument(np.abs(y), q)
+        chain_exp(q, out=q)
+        q *= active                                     # q = Ψ(|y|)
+        s = np.sign(y[:, :-1])
         s *= q[:, :-1]
-        out -= np.einsum("ij,ij->i", s, phi_next)
+        out -= np.einsum("ij,ij->i", s, _phi_next(y))
     return out
 
 
-def chain_grad(y: np.ndarray) -> np.ndarray:
-    """Unscaled :math:`\\nabla\\bar F_T(y)` for y of shape (replicates, T) (a new array)."""
-    # −c_{i−1} Φ'(y_i), with c_0 = Ψ(1) = 1 and c_{i−1} = Ψ(y_{i−1}) + Ψ(−y_{i−1}) = Ψ(|y_{i−1}|)
-    g = np.square(y)
+def live_columns(y: np.ndarray) -> int:
+    """How many leading columns of :func:`chain_grad_full` (y) can differ from −0.0.
+
+    Call a coordinate *quiet* if :math:`2|y_i| - 1 \\le` ``W_FLOOR`` (the code's Ψ(|y_i|) and
+    Ψ'(|y_i|) are then exactly 0, and y_i is finite). If y_{i−1}, y_i, y_{i+1} are quiet (or i is
+    the last coordinate), the code computes
+    :math:`\\partial_i = (-\\sqrt e\\,e^{-y_i^2/2})\\cdot 0 - 0\\cdot\\Phi(s_i y_{i+1}) = -0.0` exactly. With F =
+    1 + the last column holding a non-quiet entry in any row (0 if none), columns F + 1 .. T − 1 are
+    −0.0 and the first min(T, F + 2) columns are those of the chain truncated there (its last
+    column, F + 1, is −0.0 too). 2a − 1 is monotone in a, so the test runs on the column maxima of |y|
+    (which keep NaN)."""
+    T = y.shape[1]
+    if T <= 2:
+        return T
+    m = np.max(np.abs(y), axis=0)
+    m *= 2.0
+    m -= 1.0
+    loud = np.flatnonzero(~(m <= W_FLOOR))
+    F = int(loud[-1]) + 1 if loud.size else 0
+    return min(T, F + 2)
+
+
+def chain_grad_full(y: np.ndarray) -> np.ndarray:
+    """Unscaled :math:`\\nabla\\bar F_T(y)` for y of shape (replicates, T), every column computed (a new array)."""
+    rows, T = y.shape
+    # both exps in one call (elementwise, so the same bits as two): [0] −y²/2 for Φ', [1] Ψ's argument
+    buf = np.empty((2 if T > 1 else 1, rows, T))
+    g = buf[0]
+    np.square(y, out=g)
     g *= -0.5
-    np.exp(g, out=g)
-    g *= -_SQRT_E
-    if y.shape[1] > 1:
-        q, dq, _, phi_next = _links(y)
+    if T > 1:
+        w, active = _psi_argument(np.abs(y), buf[1])
+    chain_exp(buf, out=buf)
+    # −c_{i−1} Φ'(y_i), with c_0 = Ψ(1) = 1 and c_{i−1} = Ψ(y_{i−1}) + Ψ(−y_{i−1}) = Ψ(|y_{i−1}|)
+    g *= -SQRT_E
+    if T > 1:
+        q = buf[1]
+        dq = _psi_finish(q, w, active)
         g[:, 1:] *= q[:, :-1]
         # − [Ψ'(−y_i)Φ(−y_{i+1}) + Ψ'(y_i)Φ(y_{i+1})] = −Ψ'(|y_i|) Φ(s_i y_{i+1}) for i < T
+        phi_next = _phi_next(y)
         phi_next *= dq[:, :-1]
         g[:, :-1] -= phi_next
+    return g
+
+
+def chain_grad(y: np.ndarray) -> np.ndarray:
+    """Unscaled :math:`\\nabla\\bar F_T(y)` for y of shape (replicates, T) (a new array): the bits of
+    :func:`chain_grad_full`, computing only the :func:`live_columns` (the rest is −0.0 exactly)."""
+    n = live_columns(y)
+    if n == y.shape[1]:
+        return chain_grad_full(y)
+    g = np.full(y.shape, -0.0)
+    g[:, :n] = chain_grad_full(np.ascontiguousarray(y[:, :n]))
     return g
 
 
@@ -196,8 +247,8 @@ class CarmonChain(Problem):
     def _constants(self):
         T, s = self.dim, self.value_scale
         return {"L": self.L, "G": GRAD_INF * self.eps * math.sqrt(T),
-                "f_star": -s * _SQRT_2PI_E * (1.0 + math.e * (T - 1)),
-                "Delta": s * _SQRT_2PI_E * (0.5 + math.e * (T - 1))}
+                "f_star": -s * SQRT_2PI_E * (1.0 + math.e * (T - 1)),
+                "Delta": s * SQRT_2PI_E * (0.5 + math.e * (T - 1))}
 
     @property
     def grad_inf_bound(self) -> float:
@@ -219,5 +270,5 @@ class CarmonChain(Problem):
         r"""Largest T whose :math:`F(0) - \inf F = \frac{152\varepsilon^2}{L}\sqrt{2\pi e}(\frac12 + e(T-1))`
         does not exceed ``Delta`` (at least 1): T ∝ LΔ/ε², the lower bound's chain length."""
         Delta, L, eps = V.positive("Delta", Delta), V.positive("L", L), V.positive("eps", eps)
-        units = Delta / (ELL1 * eps ** 2 / L) / _SQRT_2PI_E
+        units = Delta / (ELL1 * eps ** 2 / L) / SQRT_2PI_E
         return max(1, int(math.floor(1.0 + (units - 0.5) / math.e)))

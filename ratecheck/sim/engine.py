@@ -8,8 +8,9 @@ Three engines give the same bits (``tests/test_bits.py``, ``tests/test_fast_path
     block, then ``optimizer.update``. Works for any problem and optimizer.
 ``numpy``
     For built-in problems whose randomness can be drawn many steps at once
-    (:meth:`ratecheck.problems.Problem.batch_kind`): a background thread draws the next chunk of
-    steps (per block, from the same generators, in the same order) while the main thread runs the
+    (:meth:`ratecheck.problems.Problem.batch_kind`; for a "row_uniform" oracle such as the Arjevani
+    chain's, the one uniform per row and step that its gradient uses): a background thread draws the
+    next chunk of steps (per block, from the same generators, in the same order) while the main thread runs the
     steps with the optimizer's own NumPy ``update``. A generator fills its output in C order, one
     number after another, so one call for k steps draws exactly the numbers of k calls.
 ``numba``
@@ -258,6 +259,7 @@ def _run_numpy(task: Task) -> Part:
     per_block = not problem.rowwise and not single
     gbuf = np.empty_like(task.x0)
     sbuf = np.empty((task.x0.shape[0], 1))
+    ubuf = np.empty((task.x0.shape[0], 1))
     from_query = optimizer.output_source == "query"
     grid = marks(task)
     t = task.first
@@ -287,6 +289,19 @@ def _run_numpy(task: Task) -> Part:
                             for sl, (R, _) in zip(slices, blocks):
                                 gbuf[sl] = R[k]
                             g = gbuf
+                    elif kind == "row_uniform":       # the rows' uniforms U (rows, 1) of this step
+                        if single:
+                            u = blocks[0][0][k][:, 0]
+                        else:
+                            for sl, (U, _) in zip(slices, blocks):
+                                ubuf[sl] = U[k]
+                            u = ubuf[:, 0]
+                        if per_block:
+                            for sl in slices:
+                                gbuf[sl] = problem.row_uniform_oracle(y[sl], u[sl])
+                            g = gbuf
+                        else:
+                            g = problem.row_uniform_oracle(y, u)
                     else:
                         if per_block:
                             for sl in slices:

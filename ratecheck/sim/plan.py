@@ -70,8 +70,8 @@ def choose_engine(engine, problem, optimizer, *, work: int, running: bool, certi
     if engine == "numpy":
         if not fast:
             raise ValueError("engine='numpy' needs a built-in problem whose randomness can be drawn ahead "
-                             "(not affine noise, not arjevani_chain, not intrinsic randomness plus "
-                             "additive noise); use engine='reference' or 'auto'")
+                             "(not affine noise, not intrinsic randomness plus additive noise); "
+                             "use engine='reference' or 'auto'")
         return engine
     why = _kernels.unsupported(problem, optimizer, running=running, certificate=certificate) if fast else \
         "the problem's randomness cannot be drawn ahead"

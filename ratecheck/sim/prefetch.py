@@ -72,7 +72,8 @@ class Prefetch:
 
     For each block b, ``R_b[k]`` (rows of b, dim) is the random part of step k's stochastic
     gradient (see ``Problem.batch_kind``; with ``raw=True`` and a two-point oracle, the uniform
-    draws it is made from) and ``S_b[k]`` (rows of b, 1) the optimizer's draw of step k. Each
+    draws it is made from; for "row_uniform", shape (rows of b, 1), the row's uniform) and
+    ``S_b[k]`` (rows of b, 1) the optimizer's draw of step k. Each
     block's generator draws its steps in order, so the numbers are those of the reference engine.
     """
 
@@ -84,9 +85,10 @@ class Prefetch:
         # every block's generators, at the segment's start; only those that draw are used
         self.all_noise_gens = generators(task.noise_seqs, None if c is None else c.noise)
         self.all_opt_gens = generators(task.opt_seqs, None if c is None else c.opt)
-        self.noise_gens = self.all_noise_gens if kind in ("additive", "random") else None
+        self.noise_gens = self.all_noise_gens if kind in ("additive", "random", "row_uniform") else None
         self.opt_gens = self.all_opt_gens if draw_method else None
-        per_step = 8 * rows * ((dim if self.noise_gens else 0) + (1 if self.opt_gens else 0))
+        width = 1 if kind == "row_uniform" else dim       # one uniform per row, or one number per coordinate
+        per_step = 8 * rows * ((width if self.noise_gens else 0) + (1 if self.opt_gens else 0))
         # the steps of this segment only: at its end every generator sits right after its last step
         self.steps = task.last - task.first
         self.k = int(max(1, min(self.steps, MAX_CHUNK, PREFETCH_BYTES // max(per_step, 1))))
@@ -95,7 +97,7 @@ class Prefetch:
             blocks = []
             for sl in slices:
                 w = sl.stop - sl.start
-                blocks.append((np.empty((self.k, w, dim)) if self.noise_gens else None,
+                blocks.append((np.empty((self.k, w, width)) if self.noise_gens else None,
                                np.empty((self.k, w, 1)) if self.opt_gens else None))
             self.buffers.append(blocks)
 
