@@ -7,7 +7,7 @@
   tests/test_bits.py), including divergence and NaN-frozen replicates.
 """
 import dataclasses
-import importlib
+import importlib.util
 
 import numpy as np
 import pytest
@@ -340,10 +340,9 @@ def test_no_libm_table_means_no_kernel_sin(monkeypatch):
     assert libm_sin.sin_agrees() is False
 
 
-#: families whose gradient is not elementwise and that have no compiled row gradient (RowGradient) yet: the chains
-#: (their exp and ndtr have compiled twins with the same bits, ratecheck.sim.chain_math)
-NO_KERNEL = {"carmon_chain": "a chain gradient is not coordinate-wise (no compiled row gradient yet)",
-             "arjevani_chain": "a chain gradient is not coordinate-wise (no compiled row gradient yet)"}
+#: families with no compiled gradient (GradientPiece or RowGradient), as {name: reason}: none since the chains'
+#: and robust_regression's row gradients
+NO_KERNEL: dict = {}
 
 
 def _all_pairs():
@@ -414,3 +413,21 @@ def test_the_arjevani_oracle_draws_its_uniforms_ahead():
         fast = rc.simulate(problem, O.make("sgd", lr=1.0), engine="numpy", **sim)
         assert fast.provenance["engine"] == "numpy" and digest(fast) == digest(ref)
         assert ref.metrics["grad_norm_sq"][-1].min() < ref.metrics["grad_norm_sq"][0].max()   # it moved
+        if importlib.util.find_spec("numba") is not None:       # the kernel's oracle (roworacle) too
+            fast = rc.simulate(problem, O.make("sgd", lr=1.0), engine="numba", **sim)
+            assert fast.provenance["engine"] == "numba" and digest(fast) == digest(ref)
+
+
+@pytest.mark.parametrize("name, kw", [("carmon_chain", {}), ("arjevani_chain", {"p": 0.3})])
+@pytest.mark.parametrize("oname, hp", [("sgd", {"lr": 1.0}), ("adam_ema", {"lr": 0.05})])
+def test_chain_row_gradients_give_the_reference_bits_as_coordinates_are_discovered(name, kw, oname, hp):
+    """The chains' row gradients (sim.chain_math, live columns only) in the kernel: a short link (eps = 0.002)
+    so that every coordinate is discovered within the run, scales, running metrics, the certificate."""
+    pytest.importorskip("numba")
+    problem = P.make(name, dim=6, eps=0.002, scales=[1.5, 0.5, 2.0, 1.0, 1.0, 3.0], **kw)
+    opt = O.make(oname, **hp)
+    sim = dict(steps=200, replicates=5, seed=11, block_size=3, certificate=opt.output != "iterate")
+    ref = rc.simulate(problem, opt, engine="reference", **sim)
+    fast = rc.simulate(problem, opt, engine="numba", **sim)
+    assert fast.provenance["engine"] == "numba" and digest(fast) == digest(ref)
+    assert problem.progress(ref.x).min() == 6 or oname != "sgd"              # every coordinate discovered

@@ -44,6 +44,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import validate as V
+from .base import RowGradient
 from .carmon_chain import GRAD_INF, CarmonChain, chain_grad, progress
 
 
@@ -85,6 +86,16 @@ class ArjevaniChain(CarmonChain):
         rows = np.flatnonzero(j < self.dim)
         g[rows, j[rows]] *= (u[rows] < self.p) / self.p  # ξ/p
         return g
+
+    #: the numba engine's gradient of a row (the chain's) and oracle given the row's uniform u
+    #: (sim.chain_math.arjevani_row), with P = [p], c0 = λ, c1 = ε
+    kernel_gradient: ClassVar[RowGradient] = RowGradient(CarmonChain.kernel_gradient.source + """
+def roworacle(z, g, P, c0, c1, w, u):
+    arjevani_row(z, c0, c1, P[0], u, g)
+""", chain_math=True)
+
+    def kernel_parameters(self) -> tuple:
+        return np.array([self.p]), self.lam, self.eps
 
     def _constants(self):
         c = super()._constants()

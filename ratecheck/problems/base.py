@@ -80,10 +80,15 @@ class RowGradient:
     from :meth:`Problem.kernel_parameters` (``P`` any float array, e.g. the data flattened); ``w`` is a
     scratch vector of length ``work``, an expression in ``gc0``, ``gc1``, ``P`` and ``dim``. The kernel
     (:mod:`ratecheck.sim.compose`) calls it wherever it needs ∇F of a row: at the query point, at the
-    iterate (running metrics) and at the output points (certificate)."""
+    iterate (running metrics) and at the output points (certificate). A "row_uniform" family's
+    ``source`` also defines ``roworacle(z, g, P, c0, c1, w, u)``: its oracle at the row given the row's
+    uniform u (``_row_uniform_oracle``). ``chain_math``: the source calls the chains' compiled
+    functions (``chain_grad_row``, ``arjevani_row`` of :mod:`ratecheck.sim.chain_math`), usable only
+    where they agree with NumPy's bits."""
 
     source: str
     work: str = "1"
+    chain_math: bool = False
 
     uses_sin: ClassVar[bool] = False
 

@@ -75,7 +75,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .. import validate as V
-from .base import Problem
+from .base import Problem, RowGradient
 from .chain_exp import chain_exp
 
 __all__ = ["CarmonChain", "chain_value", "chain_grad", "chain_grad_full", "live_columns", "progress", "W_FLOOR", "SQRT_E", "SQRT_2PI_E"]
@@ -243,6 +243,15 @@ class CarmonChain(Problem):
         g = chain_grad(z / self.lam)
         g *= self.eps                                    # L λ / 152 = ε
         return g
+
+    #: the numba engine's gradient of a row: sim.chain_math.chain_grad_row, with c0 = λ, c1 = ε
+    kernel_gradient: ClassVar[RowGradient] = RowGradient("""
+def rowgrad(z, g, P, c0, c1, w):
+    chain_grad_row(z, c0, c1, g)
+""", chain_math=True)
+
+    def kernel_parameters(self) -> tuple:
+        return np.zeros(1), self.lam, self.eps
 
     def _constants(self):
         T, s = self.dim, self.value_scale

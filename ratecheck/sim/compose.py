@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..problems.base import RowGradient
-from . import gradients, libm_sin, reductions
+from . import chain_math, gradients, libm_sin, reductions
 from . import jit as jit_module
 from .gradients import ROW_SCRATCH, gradient_functions, row_bodies, row_functions
 from .jit import jit, literally, nclip, nmax, nsign, numba
@@ -53,7 +53,7 @@ _GRADS: dict = {}
 
 #: the inlined helpers' source (files numba's cache does not watch) is folded into the keys
 _HELPERS = zlib.crc32(b"".join(Path(m.__file__).read_bytes() for m in (jit_module, libm_sin,
-                                                                 reductions, gradients)))
+                                                                 reductions, gradients, chain_math)))
 
 
 def register(step, gradient) -> tuple[int, int]:
@@ -315,20 +315,21 @@ def _make_steps(OKIND, GCODE, RKIND, FLAGS):
     RowGradient (:func:`register`); A0, A1, A2, Z, FP, SC, S: the optimizer's arrays, constants, per-step scalars
     and draws (see ElementStep); P, gc0, gc1: the problem's parameters, ec0 the number that replaces
     c0 at the query point (an online family's per-step gradient); rkind: 0 exact gradient, 1 exact
-    part + R, 2 R alone, 3 two-point oracle (TP: threshold, hi, lo) from the uniforms R.
+    part + R, 2 R alone, 3 two-point oracle (TP: threshold, hi, lo) from the uniforms R, 4 a row
+    gradient's "row_uniform" oracle from one uniform per row R[k, i, 0].
     """
     step, piece = _STEPS[OKIND], _GRADS[GCODE]
     f = {"running": RUNNING, "keep_x": KEEP_X, "box": BOX, "scaled": SCALED, "same_exact": SAME_EXACT,
          "cert": CERT, "out_iterate": OUT_ITERATE, "out_query": OUT_QUERY, "dim1": DIM1, "fast_sin": FAST_SIN,
          **OPTIMIZER_FLAGS}
     b = {name: (FLAGS & bit) != 0 for name, bit in f.items()}
-    b.update(r_additive=RKIND == 1, r_random=RKIND == 2, r_two_point=RKIND == 3)
+    b.update(r_additive=RKIND == 1, r_random=RKIND == 2, r_two_point=RKIND == 3, r_row_uniform=RKIND == 4)
 
     def flag(expr: str) -> bool:        # an ElementStep's flag expression, e.g. "o1", "o2 and not dim1"
         return bool(eval(expr, {"__builtins__": {}}, dict(b)))
     b["iterate_is_query"] = flag(step.iterate_is_query)
     b["has_output"] = b["out_iterate"] or b["out_query"]
-    b["reuse_gx"] = b["running"] and b["same_exact"] and not step.query   # y is x: one gradient
+    b["reuse_gx"] = b["running"] and b["same_exact"] and not step.query and RKIND != 4  # y is x: one gradient
     b["reuse_ge"] = RKIND in (0, 1) and b["same_exact"]         # the exact part at y is grad F(y)
     # the arrays the live code indexes; indexing 1-D views with indices counted from 0 lets the
     # compiler drop NumPy-style negative-index handling and vectorize the loops

@@ -17,6 +17,9 @@ of the whole row into a scratch row; :func:`row_bodies`):
 5. with the certificate, a call at p (unless ∇F(p) is ∇F(y), already in ``GE``), a loop of
    ḡ ← ḡ + (∇F(p) − ḡ)a, and a call at the new output mean (its norm's time sum).
 
+A "row_uniform" oracle (rkind 4: one uniform per row and step, ``R[k, i, 0]``) replaces the call of
+3. by one of ``roworacle`` (the stochastic gradient itself, so it is never reused as ∇F).
+
 Each quantity is computed by the same operations as in the coordinate-wise kernel and the NumPy
 engine, only in other loops, so the bits are the same. With ``scales`` s, ∇F(x) = s ⊙ ∇f(s ⊙ x):
 ``rowgrad_at`` scales the row into a scratch row, calls ``rowgrad``, and scales the result, as
@@ -29,6 +32,7 @@ import math
 
 import numpy as np
 
+from . import chain_math
 from .jit import inline, nclip, nmax, nsign
 from .libm_sin import sin_any, sin_taylor
 
@@ -89,16 +93,30 @@ def rowgrad_at(xr, g, P, c0, c1, w, scaled, s, zs):
     else:
         rowgrad(xr, g, P, c0, c1, w)
 """
+_ORACLE_AT_SRC = """
+def roworacle_at(xr, g, P, c0, c1, w, scaled, s, zs, u):
+    if scaled:
+        for j in range(xr.size):
+            zs[j] = xr[j] * s[j]
+        roworacle(zs, g, P, c0, c1, w, u)
+        for j in range(xr.size):
+            g[j] = g[j] * s[j]
+    else:
+        roworacle(xr, g, P, c0, c1, w, u)
+"""
 
 
 def row_functions(piece) -> dict:
-    """The problem's ``rowgrad`` and ``rowgrad_at`` (with the scales) as inlined functions."""
-    env = {"math": math, "np": np, "nsign": nsign, "nclip": nclip, "nmax": nmax}
-    exec(compile(piece.source + _AT_SRC, f"<ratecheck row gradient {piece.key()}>", "exec"), env)
+    """The problem's ``rowgrad`` and ``rowgrad_at`` (with the scales), and ``roworacle``,
+    ``roworacle_at`` if it defines one, as inlined functions."""
+    env = {"math": math, "np": np, "nsign": nsign, "nclip": nclip, "nmax": nmax,
+           "chain_grad_row": chain_math.chain_grad_row, "arjevani_row": chain_math.arjevani_row}
+    exec(compile(piece.source + _AT_SRC + _ORACLE_AT_SRC, f"<ratecheck row gradient {piece.key()}>", "exec"), env)
     if "rowgrad" not in env:
         raise ValueError("a RowGradient's source must define rowgrad(z, g, P, c0, c1, w)")
     out = {}
-    for name in ("rowgrad", "rowgrad_at"):
+    names = ("rowgrad", "rowgrad_at") + (("roworacle", "roworacle_at") if "roworacle" in env else ())
+    for name in names:
         env[name] = out[name] = inline(env[name])
     return out
 
@@ -127,7 +145,10 @@ def row_bodies(b: dict, query: str, update: str) -> list[tuple[str, str, str | N
             ge = "GE[i, j]"
             if step.query:
                 out.append(("", "xi = x[i, j]\n" + step.reload_y + "YQ[i, j] = y\n", None))
-            out.append((_call("YQ_r" if step.query else "x_r", "GE_r"), "", None))
+            call = _call("YQ_r" if step.query else "x_r", "GE_r")
+            if b["r_row_uniform"]:          # the oracle given the row's uniform, in place of ∇F(y)
+                call = call.replace("rowgrad_at(", "roworacle_at(").replace(")\n", ", R_r[0])\n")
+            out.append((call, "", None))
     code = "xi = x[i, j]\n" + step.reload_y + step.reload_delta + f"ge = {ge}\n" + head
     if b["has_output"]:
         code += ("p = y\n" if b["out_query"] else "p = xn\n") + "dif = p - mean[i, j]\n"

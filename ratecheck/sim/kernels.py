@@ -27,6 +27,7 @@ from functools import partial
 import numpy as np
 
 from . import engine as _engine
+from .chain_math import chain_math_agrees
 from .compose import (BOX, CERT, DIM1, FAST_SIN, FP_SIZE, KEEP_X, OPTIMIZER_FLAGS, OUT_ITERATE, OUT_QUERY,
                       RUNNING, SAME_EXACT, SC_SIZE, SCALED, chunk, register)
 from .jit import jit, numba
@@ -81,6 +82,10 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return why
     if hasattr(piece, "source") and problem.oracle_kind == "deterministic":
         return "a row gradient (RowGradient) takes no per-step number of an online family"
+    if problem.batch_kind() == "row_uniform" and "def roworacle(" not in getattr(piece, "source", ""):
+        return "no compiled oracle (roworacle) for the row's uniform draw"
+    if getattr(piece, "chain_math", False) and not chain_math_agrees():
+        return "the compiled exp or ndtr of the chains (ratecheck.sim.chain_math) does not give NumPy's bits here"
     if (certificate and optimizer.output != "iterate" or reduces_rows(step, optimizer, int(problem.dim))) \
             and not reductions_agree(int(problem.dim)):
         return ("NumPy's einsum or sum reduces in another order here than the kernel's copy of them "
@@ -207,7 +212,7 @@ def run(task: _engine.Task):
     FP = np.zeros(FP_SIZE)
     FP[:len(fp)] = fp
     oflags = sum(OPTIMIZER_FLAGS[name] for name, on in oflags.items() if on)
-    rkind = 3 if two_point is not None else {"exact": 0, "additive": 1, "random": 2}[kind]
+    rkind = 3 if two_point is not None else {"exact": 0, "additive": 1, "random": 2, "row_uniform": 4}[kind]
     TP = np.array(two_point, dtype=float) if two_point is not None else np.zeros(3)
     online = problem.oracle_kind == "deterministic"
     same_exact = not online
