@@ -29,7 +29,7 @@ import math
 import numpy as np
 from scipy.special import ndtr as ndtr_ufunc
 
-from ..problems.carmon_chain import SQRT_2PI_E, SQRT_E, W_FLOOR
+from ..problems.carmon_chain import NDTR_ONE, SQRT_2PI_E, SQRT_E, W_FLOOR
 from ..problems.chain_exp import chain_exp, chain_exp_scalar
 from .jit import inline, jit, nmax, nsign, numba
 
@@ -41,9 +41,6 @@ __all__ = ["NDTR_SYMBOL", "NDTR_CAPI", "NDTR_ONE", "exp_jit", "ndtr_jit", "ndtr_
 NDTR_SYMBOL = "ratecheck_scipy_cython_special_ndtr"
 #: scipy.special.cython_special's C entry point of ndtr for a double argument
 NDTR_CAPI = "__pyx_fuse_1ndtr"
-#: ndtr(x) is exactly 1.0 from here on (scipy computes 1 − erfc(x/√2)/2 and erfc(6.36) < 2⁻⁶²;
-#: it is 1.0 from 8.2924 on): :func:`ndtr_fast` skips the call there, :func:`chain_math_agrees` checks it
-NDTR_ONE = 9.0
 
 
 def _ndtr_address() -> int | None:
@@ -88,7 +85,7 @@ else:  # pragma: no cover
 
 @inline
 def ndtr_fast(x):
-    """scipy's ndtr(x): 1.0 for x ≥ NDTR_ONE (the discovered links of a chain), else the call."""
+    """The chains' ndtr(x): 1.0 for x ≥ NDTR_ONE (as in ``carmon_chain``), else scipy's (the call)."""
     return 1.0 if x >= NDTR_ONE else ndtr_jit(x)
 
 
