@@ -155,3 +155,26 @@ def test_the_compiled_rows_give_the_numpy_bits():
             assert np.array_equal(_bits(got), _bits(prob.grad(z))), y
             CM.arjevani_rows(z, prob.lam, prob.eps, prob.p, u, got)
             assert np.array_equal(_bits(got), _bits(prob.row_uniform_oracle(z, u))), (y, u)
+
+
+def test_ndtr_is_one_from_ndtr_one_on_so_the_chain_may_skip_the_call():
+    from scipy.special import ndtr
+
+    from ratecheck.problems.carmon_chain import NDTR_ONE, SQRT_2PI_E, W_FLOOR, chain_value
+    a = np.concatenate([np.linspace(NDTR_ONE, 60.0, 10**5), [1e10, 1e300, np.inf]])
+    assert np.all(ndtr(a) == 1.0) and ndtr(8.0) < 1.0
+    rng = np.random.default_rng(4)
+    y = rng.normal(0.0, 15.0, (6, 20))                   # many links with s_i y_{i+1} ≥ 9
+    y[0, 3] = np.nan
+    with np.errstate(invalid="ignore"):
+        arg = np.sign(y[:, :-1]) * y[:, 1:]
+        # chain_value with every Φ(s_i y_{i+1}) from the ndtr call, as the code read before the skip
+        w = np.abs(y) * 2.0 - 1.0
+        active = w > W_FLOOR
+        w = np.maximum(w, W_FLOOR)
+        q = chain_exp(1.0 - 1.0 / (w * w)) * active
+        want = -SQRT_2PI_E * ndtr(y[:, 0]) - np.einsum("ij,ij->i", np.sign(y[:, :-1]) * q[:, :-1],
+                                                        ndtr(arg) * SQRT_2PI_E)
+        got = chain_value(y)
+    assert (arg >= NDTR_ONE).sum() > 20 and np.isnan(got[0])
+    assert np.array_equal(_bits(got[1:]), _bits(want[1:]))

@@ -22,7 +22,11 @@ Properties (derivations):
 
 ξ is drawn once per query and replicate, not once per coordinate (the reading of the
 paper's oracle used here, (unverified) against the paper's text); since at most one
-coordinate is affected, a per-coordinate draw would give the same law of g.
+coordinate is affected, a per-coordinate draw would give the same law of g. It is
+:math:`\xi = \mathbb 1\{u < p\}` with u uniform, ``rng.random(rows)``: the draw depends on neither
+x nor t (only what it multiplies does), so the simulator draws the uniforms of many steps at once
+(``oracle_kind = "row_uniform"``) and the NumPy engine runs this problem; a compiled kernel applies
+them with :func:`ratecheck.sim.chain_math.arjevani_row`.
 
 Theoretical guarantee (Arjevani et al. 2023, Theorem 1, theorem number (unverified)): with λ ∝ ε/L, T ∝ LΔ/ε² and
 p ∝ ε²/σ² (so that the variance bound equals σ²), any zero-respecting randomized

@@ -29,11 +29,12 @@ import math
 import numpy as np
 from scipy.special import ndtr as ndtr_ufunc
 
-from ..problems.carmon_chain import SQRT_2PI_E, SQRT_E, W_FLOOR
+from ..problems.carmon_chain import NDTR_ONE, SQRT_2PI_E, SQRT_E, W_FLOOR
 from ..problems.chain_exp import chain_exp, chain_exp_scalar
 from .jit import inline, jit, nmax, nsign, numba
 
-__all__ = ["NDTR_SYMBOL", "NDTR_CAPI", "exp_jit", "ndtr_jit", "exp_ndtr_pair", "chain_math_agrees", "psi_pair",
+__all__ = ["NDTR_SYMBOL", "NDTR_CAPI", "NDTR_ONE", "exp_jit", "ndtr_jit", "ndtr_fast", "exp_ndtr_pair",
+           "chain_math_agrees", "psi_pair",
            "chain_grad_row", "arjevani_row", "chain_grad_rows", "arjevani_rows"]
 
 #: the name scipy's compiled ndtr is registered under with LLVM (see the module docstring)
@@ -82,13 +83,19 @@ else:  # pragma: no cover
         return float(ndtr_ufunc(x))
 
 
+@inline
+def ndtr_fast(x):
+    """The chains' ndtr(x): 1.0 for x ≥ NDTR_ONE (as in ``carmon_chain``), else scipy's (the call)."""
+    return 1.0 if x >= NDTR_ONE else ndtr_jit(x)
+
+
 @jit
 def exp_ndtr_pair(a):
-    """(exp_jit(a_j), ndtr_jit(a_j)) for each element: the compiled side of :func:`chain_math_agrees`."""
+    """(exp_jit(a_j), ndtr_fast(a_j)) for each element: the compiled side of :func:`chain_math_agrees`."""
     out = np.empty((2, a.size))
     for j in range(a.size):
         out[0, j] = exp_jit(a[j])
-        out[1, j] = ndtr_jit(a[j])
+        out[1, j] = ndtr_fast(a[j])
     return out
 
 
@@ -98,7 +105,8 @@ def _arguments() -> np.ndarray:
     y = rng.normal(0.0, 3.0, 4 * 10**5)
     special = [0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 1.0, -1.0, 0.5 * math.log(2.0), -0.5 * math.log(2.0),
                -700.0, -708.4, -709.0, -745.0, -745.1332191019411, -745.14, -746.0, -1000.0, -1001.0, -1e300,
-               -np.inf, 709.78, 709.79, 1000.0, np.inf, np.nan, -38.5, -37.5, 8.3, 38.0]
+               -np.inf, 709.78, 709.79, 1000.0, np.inf, np.nan, -38.5, -37.5, 8.3, 38.0, NDTR_ONE,
+               np.nextafter(NDTR_ONE, 0.0), 1.7976931348623157e308]
     return np.concatenate([
         -0.5 * y * y,                                  # Φ'(y) = √e·exp(−y²/2)
         1.0 - rng.uniform(1.0 / 701.0, 1e4, 2 * 10**5) ** -1.0,   # Ψ: exp(1 − w⁻²), w ≥ 1/√701
@@ -106,6 +114,7 @@ def _arguments() -> np.ndarray:
         rng.uniform(-746.0, -700.0, 5 * 10**4),        # subnormal results and underflow
         rng.uniform(-1.0, 1.0, 5 * 10**4) * 2.0 ** rng.integers(-60, 0, 5 * 10**4),
         rng.uniform(-40.0, 40.0, 10**5),               # ndtr's arguments s_i y_{i+1}
+        np.linspace(NDTR_ONE, 40.0, 10**5), np.exp(rng.uniform(np.log(40.0), 709.0, 10**4)),
         np.array(special)])
 
 
@@ -114,7 +123,8 @@ _AGREES: dict = {}
 
 def chain_math_agrees() -> bool:
     """Whether :data:`exp_jit` gives :func:`~ratecheck.problems.chain_exp.chain_exp`'s bits and
-    :func:`ndtr_jit` scipy's ``ndtr`` ufunc's bits on :func:`_arguments` (checked once per process)."""
+    :func:`ndtr_fast` (hence :func:`ndtr_jit`) scipy's ``ndtr`` ufunc's bits on :func:`_arguments`,
+    1.2·10⁶ numbers with 1.1·10⁵ at or above :data:`NDTR_ONE` (checked once per process)."""
     if "ok" not in _AGREES:
         if numba is None or _ADDRESS is None:
             _AGREES["ok"] = False
@@ -149,14 +159,15 @@ def psi_pair(a):
 
 
 @inline
-def chain_grad_row(z, lam, eps, g):
+def chain_grad_row(z, lam, eps, g, work):
     """g = ε ∇F̄_T(z/λ) for one row z (already scaled), as ``CarmonChain._grad`` computes it.
 
     Like :func:`ratecheck.problems.carmon_chain.chain_grad`, only the live columns are computed: with
     F = 1 + the last i where 2|y_i| − 1 > W_FLOOR (or NaN), the first n = min(T, F + 2) columns are
     those of the chain truncated to n (its last column has no Ψ' term) and the rest are −0.0. The
-    live test is per row here, per block in NumPy: both give each column's bits. Uses g as scratch
-    for y = z/λ."""
+    live test is per row here, per block in NumPy: both give each column's bits. g holds y = z/λ
+    until it is overwritten; ``work`` (3, ≥ T) is scratch: the exps run in loops without calls, which
+    the compiler vectorizes, and ndtr in a third loop."""
     T = z.size
     last = -1
     for i in range(T):
@@ -167,24 +178,28 @@ def chain_grad_row(z, lam, eps, g):
         if not (v <= W_FLOOR):
             last = i
     n = T if T <= 2 else min(T, last + 3)
-    qp = 1.0
+    E = work[0]
+    Q = work[1]
+    D = work[2]
     for i in range(n):
         y = g[i]
-        gi = y * y
-        gi = gi * -0.5
-        gi = exp_jit(gi)
-        gi = gi * -SQRT_E
+        a = y * y
+        a = a * -0.5
+        E[i] = exp_jit(a)
+    if n > 1:
+        for i in range(n):
+            Q[i], D[i] = psi_pair(abs(g[i]))
+    for i in range(n):
+        gi = E[i] * -SQRT_E
         if n > 1:
-            q, dq = psi_pair(abs(y))
             if i >= 1:
-                gi = gi * qp
+                gi = gi * Q[i - 1]
             if i < n - 1:
-                ph = nsign(y) * g[i + 1]
-                ph = ndtr_jit(ph)
+                ph = nsign(g[i]) * g[i + 1]
+                ph = ndtr_fast(ph)
                 ph = ph * SQRT_2PI_E
-                ph = ph * dq
+                ph = ph * D[i]
                 gi = gi - ph
-            qp = q
         g[i] = gi
     for i in range(n, T):
         g[i] = -0.0
@@ -193,11 +208,11 @@ def chain_grad_row(z, lam, eps, g):
 
 
 @inline
-def arjevani_row(z, lam, eps, p, u, g):
+def arjevani_row(z, lam, eps, p, u, g, work):
     """g = the Arjevani oracle at one row z (scaled) given the row's uniform u (``_row_uniform_oracle``):
     :func:`chain_grad_row`, then the first hidden coordinate j = prog_{1/4}(z/λ) (0-based), if j < T,
     times ξ/p = (1 if u < p else 0)/p."""
-    chain_grad_row(z, lam, eps, g)
+    chain_grad_row(z, lam, eps, g, work)
     T = z.size
     j = 0
     for i in range(T - 1, -1, -1):
@@ -211,14 +226,16 @@ def arjevani_row(z, lam, eps, p, u, g):
 @jit
 def chain_grad_rows(Z, lam, eps, out):
     """:func:`chain_grad_row` for each row of Z (rows, T) into out."""
+    work = np.empty((3, Z.shape[1]))
     for r in range(Z.shape[0]):
-        chain_grad_row(Z[r], lam, eps, out[r])
+        chain_grad_row(Z[r], lam, eps, out[r], work)
     return 0
 
 
 @jit
 def arjevani_rows(Z, lam, eps, p, U, out):
     """:func:`arjevani_row` for each row of Z (rows, T) with its uniform U[r] into out."""
+    work = np.empty((3, Z.shape[1]))
     for r in range(Z.shape[0]):
-        arjevani_row(Z[r], lam, eps, p, U[r], out[r])
+        arjevani_row(Z[r], lam, eps, p, U[r], out[r], work)
     return 0
