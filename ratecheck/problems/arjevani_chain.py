@@ -95,8 +95,8 @@ class ArjevaniChain(CarmonChain):
     #: (sim.chain_math.arjevani_row), with P = [p], c0 = λ, c1 = ε
     kernel_gradient: ClassVar[RowGradient] = RowGradient(CarmonChain.kernel_gradient.source + """
 def roworacle(z, g, P, c0, c1, w, u):
-    arjevani_row(z, c0, c1, P[0], u, g)
-""", chain_math=True)
+    arjevani_row(z, c0, c1, P[0], u, g, w.reshape(3, z.size))
+""", work="3 * dim", chain_math=True)
 
     def kernel_parameters(self) -> tuple:
         return np.array([self.p]), self.lam, self.eps

@@ -257,8 +257,8 @@ class CarmonChain(Problem):
     #: the numba engine's gradient of a row: sim.chain_math.chain_grad_row, with c0 = λ, c1 = ε
     kernel_gradient: ClassVar[RowGradient] = RowGradient("""
 def rowgrad(z, g, P, c0, c1, w):
-    chain_grad_row(z, c0, c1, g)
-""", chain_math=True)
+    chain_grad_row(z, c0, c1, g, w.reshape(3, z.size))
+""", work="3 * dim", chain_math=True)
 
     def kernel_parameters(self) -> tuple:
         return np.zeros(1), self.lam, self.eps
