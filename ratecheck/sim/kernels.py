@@ -59,7 +59,7 @@ def reduces_rows(step, optimizer, dim: int) -> bool:
     return bool(eval(step.row_when, {"__builtins__": {}}, {**names, "dim1": False}))
 
 
-def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str | None:
+def unsupported(problem, optimizer, *, running: bool | str, certificate: bool) -> str | None:
     """Why the numba engine does not apply (None when it does)."""
     if numba is None:
         return "numba is not installed (pip install 'ratecheck[fast]')"
@@ -68,9 +68,9 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if piece.uses_sin and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
-    if running and getattr(problem, "regret", False):
+    if running is True and getattr(problem, "regret", False):
         return "the kernel does not record avg_gap (the running average of F − F*)"
-    if not getattr(problem, "rowwise", False) and running:
+    if not getattr(problem, "rowwise", False) and running is True:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
     step = compiled_step(optimizer)
     if step is None:
@@ -214,11 +214,11 @@ def run(task: _engine.Task):
     lo, hi = (np.ascontiguousarray(box[0], dtype=float), np.ascontiguousarray(box[1], dtype=float)) \
         if box is not None else (np.zeros(1), np.zeros(1))
     consts = book.consts
-    keep_x = task.running and consts["f_star"] is not None
+    keep_x = task.running is True and consts["f_star"] is not None
     out_kind = 0 if output is None else (2 if optimizer.output_source == "query" else 1)
     cert = output is not None and task.certificate
     width = max(sl.stop - sl.start for sl in slices)
-    GXf = _flat(prefetch.k, width, dim, task.running)
+    GXf = _flat(prefetch.k, width, dim, bool(task.running))
     Xf = _flat(prefetch.k, width, dim, keep_x)
     dummy2, dummy3 = np.zeros((1, 1)), np.zeros((1, 1, 1))
     mean = output.mean if output is not None else None
@@ -226,7 +226,7 @@ def run(task: _engine.Task):
     # the certificate's per-replicate accumulators, as the kernel's CS rows: the spread, then the time sums
     cert_rows = [output.spread] + [output.sums[key] for key in output.SUMS] if cert else []
     tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
-    flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
+    flags = int(oflags | RUNNING * bool(task.running) | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
                 | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
                 | DIM1 * (dim == 1) | FAST_SIN * (piece.uses_sin and sin_agrees()))
 
