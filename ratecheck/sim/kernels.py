@@ -7,8 +7,10 @@ The kernel runs a chunk of steps for the replicates (rows) r0 .. r1−1 of a blo
 independent, so threads may split a block's rows: ``Task.threads``). The random numbers are those of
 the NumPy engine (drawn ahead, per block, in a background thread: ``engine.Prefetch``); the step
 sizes and other per-step numbers come from the optimizer's ``kernel_scalars``, computed in Python.
-The reductions over coordinates of the running metrics (‖∇F‖² at the iterate) are left to NumPy,
-computed after the kernel on the vectors it stored. Those of the certificate, needed at every step,
+The reductions over coordinates of the running metrics (‖∇F‖² and F at the iterate) are left to
+NumPy, computed after the kernel on the vectors it stored, then folded step after step into the
+running min and sum (of F − F* too: ``min_gap``, and ``avg_gap`` of the regret families) in the NumPy
+engine's order; F must then be ``rowwise``. Those of the certificate, needed at every step,
 and of clip="global" run in the kernel, as copies of NumPy's own summation orders
 (:mod:`ratecheck.sim.reductions`), which are checked against NumPy at first use: where they differ,
 such runs go to the NumPy engine. ``math.sin`` is the C library's, as NumPy's is; for small
@@ -68,8 +70,6 @@ def unsupported(problem, optimizer, *, running: bool | str, certificate: bool) -
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if piece.uses_sin and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
-    if running is True and getattr(problem, "regret", False):
-        return "the kernel does not record avg_gap (the running average of F − F*)"
     if not getattr(problem, "rowwise", False) and running is True:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
     step = compiled_step(optimizer)
@@ -170,7 +170,10 @@ def _after(GX, X, book, sl, running, keep_x, problem, consts, r0, r1) -> None:
             for a in range(0, n, step):
                 b = min(n, a + step)
                 vals = problem.value(X[a:b, r0:r1].reshape((b - a) * w, dim)).reshape(b - a, w)
-                _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
+                if book.run_sum_gap is None:
+                    _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
+                else:    # regret families: avg_gap's sum Σ (F(x_s) − F*), step after step as Book.running_step
+                    _running_recurrence(book.run_min_gap[rows], book.run_sum_gap[rows], vals - consts["f_star"])
 
 
 def _flat(n_max: int, rows: int, dim: int, on: bool):
