@@ -117,12 +117,12 @@ def test_reference_and_numpy_engines_reproduce_the_recorded_bits(name):
 # a few kernel variants (each costs a compilation the first time): every optimizer kernel, every
 # kind of randomness, running metrics with min F − F*, the certificate with its time sums (clipped
 # Adam with Exp(1) and with uniform scaling, with the global clip, Adam + EMA, averaged SGD), a box,
-# scales, several blocks
+# scales, several blocks, avg_gap (the running sum of F − F*) of a regret family
 NUMBA_CASES = ["scaled/quad-gauss-percoord/adam", "cosine-student3/amsgrad", "multi/adopt-toy",
                "nonsmooth-uniform/clipped_adam_ema", "multi/clipped_adam_ema",
                "quad-gauss/clipped_adam_ema-clip_radius=0.02-scaling=uniform",
                "quad-gauss/clipped_adam_ema-clip_radius=0.02-clip=global-ema_beta=0.9", "quad-gauss/adam_ema",
-               "quad-gauss/sgd-average=uniform", "reddi_online/adam"]
+               "quad-gauss/sgd-average=uniform", "reddi_online/adam", "online_l1/adamomentum-geometric"]
 
 
 @pytest.mark.parametrize("name", NUMBA_CASES)
@@ -202,9 +202,13 @@ def test_engine_choice_and_refusals():
         pass
     with pytest.raises(ValueError, match="no kernel for optimizer 'adam'"):
         rc.simulate(p, MyAdam(), steps=3, replicates=2, seed=0, engine="numba")
-    with pytest.raises(ValueError, match="not rowwise"):
-        rc.simulate(P.make("l1", dim=2, radius=1.0), O.make("clipped_adam_ema"), steps=3, replicates=2, seed=0,
-                    engine="numba")
+    from ratecheck.sim import kernels as _kernels
+
+    class BlasL1(P.get("l1")):              # a family whose F rounds a row differently with the row count
+        rowwise = False
+        kernel_gradient = P.get("l1").kernel_gradient
+    why = _kernels.unsupported(BlasL1(dim=2, radius=1.0), O.make("clipped_adam_ema"), running=True, certificate=True)
+    assert "not rowwise" in why
 
 
 @pytest.mark.parametrize("clip", ["coordinate", "global"])
@@ -356,7 +360,7 @@ def _all_pairs():
 def test_every_registered_pair_runs_on_the_numba_engine_with_the_reference_bits(pname, oname):
     """Every built-in optimizer's compiled step on every built-in family (default hyperparameters and noise):
     the numba engine applies and gives the reference engine's bits, with the running metrics (where the kernel
-    records them: rowwise families without regret) and the certificate of averaged outputs."""
+    records them: rowwise families, avg_gap of the regret ones included) and the certificate of averaged outputs."""
     pytest.importorskip("numba")
     from ratecheck.sim import kernels as _kernels
     try:
@@ -364,7 +368,7 @@ def test_every_registered_pair_runs_on_the_numba_engine_with_the_reference_bits(
     except (TypeError, ValueError):               # a one-dimensional family
         problem = P.make(pname)
     opt = O.make(oname)
-    running = bool(problem.rowwise) and not problem.regret
+    running = bool(problem.rowwise)
     cert = opt.output != "iterate"
     why = _kernels.unsupported(problem, opt, running=running, certificate=cert)
     assert why is None, why

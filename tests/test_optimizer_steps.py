@@ -212,6 +212,18 @@ def test_adamomentum_beta1_schedule_first_two_steps():
     close(g.x - X0, -A * (m1 / 0.55) / np.sqrt(((1 - b2) * m1**2 + eps) / (1 - b2)), 1e-13)
 
 
+@pytest.mark.parametrize("hp", [{"beta1": {"schedule": "geometric", "beta": 0.9, "decay": 0.999}},
+                                {"beta1": {"schedule": "one_minus_inv_sqrt", "beta": 0.3}, "rectify": True,
+                                 "weight_decay": 0.1}, {"weight_decay": 0.1, "decouple": True}, {}])
+def test_adamomentum_kernel_scalars_of_a_chunk_are_those_of_its_steps(hp):
+    # the numba engine asks for a chunk of steps at once (the β1 product carried along the chunk); a
+    # chunk, a jump back (a resume) or forward must give the bits of one step at a time
+    chunked, stepped = (make("adamomentum", lr={"schedule": "inv_sqrt", "lr": 0.1}, **hp) for _ in range(2))
+    for t0, n in [(1, 5), (6, 1), (7, 40), (100, 3), (50, 7), (57, 1), (58, 2)]:
+        one_by_one = np.vstack([stepped.kernel_scalars(t, 1) for t in range(t0, t0 + n)])
+        np.testing.assert_array_equal(chunked.kernel_scalars(t0, n).view(np.uint64), one_by_one.view(np.uint64))
+
+
 def test_adam_weight_decay_first_step():
     lam = 0.3
     # torch Adam(weight_decay): g' = g + lam x0, first step -a g'/(|g'| + eps)

@@ -251,6 +251,22 @@ class TestL1:
         with pytest.raises(ValueError, match="weights"):
             problems.make("l1", dim=2, weights=[1.0, 0.0])
 
+    @pytest.mark.parametrize("dim", [1, 2, 7, 8, 9, 16, 17, 64, 127, 128, 129, 300])
+    def test_value_of_a_row_does_not_depend_on_the_rows_beside_it(self, dim):
+        # rowwise = True: the engines evaluate F on a block, a thread's piece of it or a chunk of stored
+        # iterates (sim/kernels.py), so a row's F must have the same bits whatever rows come with it
+        rng = np.random.default_rng(dim)
+        weights = np.exp(2.0 * rng.standard_normal(dim))
+        for scales in (None, np.exp(rng.standard_normal(dim))):
+            p = problems.make("l1", dim=dim, weights=weights, center=rng.standard_normal(dim), scales=scales)
+            for n in (1, 2, 3, 5, 8, 33, 257):
+                x = rng.standard_normal((n, dim)) * np.exp(3.0 * rng.standard_normal((n, dim)))
+                block = p.value(x)
+                alone = np.concatenate([p.value(x[i:i + 1].copy()) for i in range(n)])
+                np.testing.assert_array_equal(block.view(np.uint64), alone.view(np.uint64))
+                for a, b in ((0, n // 2), (n // 2, n), (1, n)):     # pieces that start at odd rows too
+                    np.testing.assert_array_equal(p.value(x[a:b]).view(np.uint64), block[a:b].view(np.uint64))
+
     def test_projected_sgd_with_averaging_meets_the_bound(self):
         # E F(x̄_T) − F* ≤ D√(G² + σ²)/√T with η = D/(√(G²+σ²)√T) (classical); checked on the median
         p = problems.make("l1", dim=5, center=0.3, radius=1.0, noise={"kind": "gaussian", "sigma": 0.5})

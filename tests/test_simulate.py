@@ -5,6 +5,7 @@ import pytest
 import ratecheck as rc
 from ratecheck import optimizers, problems
 from ratecheck.sim import plan
+from ratecheck.sim.simulate import metric_names
 
 
 class Recorder:
@@ -77,6 +78,33 @@ def test_running_metrics_never_consume_noise():
     b = rc.simulate(p, opt, steps=100, replicates=8, seed=3, running=False)
     np.testing.assert_array_equal(a.x, b.x)
     assert "min_grad_norm_sq" not in b.metrics
+
+
+@pytest.mark.parametrize("engine", ["reference", "numpy", "numba"])
+@pytest.mark.parametrize("family", ["cosine_well", "online_l1"])
+def test_running_gradient_only_skips_the_values(engine, family):
+    """running="gradient": the running metrics of the gradient, none of the value (min_gap, avg_gap), and
+    every metric both record with the same bits as running=True, on each engine."""
+    if engine == "numba":
+        pytest.importorskip("numba")
+    p = problems.make(family, dim=3, noise={"kind": "gaussian", "sigma": 0.5})
+    opt = optimizers.make("adam", lr=0.01)
+    kw = dict(steps=300, replicates=6, seed=2, block_size=4, engine="auto" if engine == "numba" else engine)
+    a = rc.simulate(p, opt, running=True, **kw)
+    b = rc.simulate(p, opt, running="gradient", **kw)
+    assert {"min_grad_norm_sq", "avg_grad_norm_sq"} <= set(b.metrics)
+    assert not {"min_gap", "avg_gap"} & set(b.metrics)
+    assert "min_gap" in a.metrics and (family != "online_l1" or "avg_gap" in a.metrics)
+    assert set(b.metrics) == set(metric_names(p, opt, running="gradient"))
+    for key in b.metrics:
+        np.testing.assert_array_equal(a.metrics[key], b.metrics[key], err_msg=key)
+    assert b.provenance["config"]["running"] == "gradient"
+
+
+def test_running_must_be_a_known_choice():
+    p = problems.make("quadratic", dim=2)
+    with pytest.raises(TypeError, match="'gradient'"):
+        rc.simulate(p, optimizers.make("sgd"), steps=5, replicates=2, seed=0, running="grad")
 
 
 def test_seed_sequence_is_not_consumed():

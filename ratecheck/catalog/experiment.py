@@ -193,8 +193,8 @@ def _run_table(table, where: str) -> dict:
         out["dtype"] = V.choice(f"{where}.dtype", out["dtype"], ("float64", "float32"))
         if out["dtype"] == "float64":
             del out["dtype"]           # the default: float64 results record no dtype in their cell
-    if "running" in out and not isinstance(out["running"], bool):
-        raise TypeError(f"{where}.running must be true or false, got {out['running']!r}")
+    if "running" in out and not (isinstance(out["running"], bool) or out["running"] == "gradient"):
+        raise TypeError(f"{where}.running must be true, false or \"gradient\", got {out['running']!r}")
     if "metric" in out and not isinstance(out["metric"], str):
         raise TypeError(f"{where}.metric must be a metric name, got {out['metric']!r}")
     return out

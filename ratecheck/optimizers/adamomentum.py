@@ -208,21 +208,34 @@ class AdaMomentum(WeightDecay, Optimizer):
                  "o7": self.scheduled_beta1, **self.decay_flags()}
         return (state.m, state.v, getattr(state, "vmax", None), None), FP, flags
 
+    def _beta1_run(self, t0: int, n: int) -> list:
+        """``[_beta1_at(t) for t in t0 .. t0+n−1]`` with the same bits (the product multiplied in the same
+        order), calling the schedule once a step: a million steps cost seconds in ``kernel_scalars``."""
+        first = self._beta1_at(t0)
+        if not self.scheduled_beta1 or n == 1:
+            return [first] + [self._beta1_at(t) for t in range(t0 + 1, t0 + n)]
+        out = [first]
+        schedule, prod = self.beta1, self._prod[1]
+        for t in range(t0 + 1, t0 + n):
+            b = schedule(t)
+            prod *= b
+            out.append((b, 1.0 - prod))
+        object.__setattr__(self, "_prod", (t0 + n - 1, prod))
+        return out
+
     def kernel_scalars(self, t0: int, n: int) -> np.ndarray:
-        SC = np.zeros((n, 4))
-        for k in range(n):
-            t = t0 + k
-            lr = self.lr(t)
-            beta1, bc1 = self._beta1_at(t)
-            SC[k, 0] = 1.0 - beta1
-            if self.rectify:
+        rows = []       # Python floats, put in the array at once (exactly: they are doubles)
+        lr_at, beta2, rectify = self.lr, self.beta2, self.rectify
+        decay = self.weight_decay > 0.0 and self.decouple
+        for t, (beta1, bc1) in enumerate(self._beta1_run(t0, n), start=t0):
+            lr = lr_at(t)
+            if rectify:
                 r = self._rectified(t)
-                SC[k, 1], SC[k, 2] = (-(1.0 / bc1) * lr, 0.0) if r is None else (-(r / bc1) * lr, 1.0)
+                c1, c2 = (-(1.0 / bc1) * lr, 0.0) if r is None else (-(r / bc1) * lr, 1.0)
             else:
-                SC[k, 1], SC[k, 2] = -lr / bc1, (1.0 - self.beta2 ** t) ** 0.5
-            if self.weight_decay > 0.0 and self.decouple:
-                SC[k, 3] = self.decoupled_factor(lr)
-        return SC
+                c1, c2 = -lr / bc1, (1.0 - beta2 ** t) ** 0.5
+            rows.append((1.0 - beta1, c1, c2, self.decoupled_factor(lr) if decay else 0.0))
+        return np.array(rows, dtype=np.float64).reshape(n, 4)
 
     def update(self, state: State, g: np.ndarray) -> None:
         state.t += 1

@@ -57,7 +57,9 @@ class L1(Problem):
                                 "E F(x̄_T) − F* ≤ DG/√T (Nemirovski et al. 2009)")
     category: ClassVar[str] = "convex nonsmooth"
     convex: ClassVar[bool] = True
-    rowwise: ClassVar[bool] = False   # r @ weights (BLAS gemv) rounds a row differently with the row count
+    # F(z) is einsum("ij,j->i", |z − c|, w): NumPy's own loop, one row at a time (a row's sum does not
+    # depend on the rows around it, unlike BLAS gemv's r @ w), so blocks and threads may split the rows
+    rowwise: ClassVar[bool] = True
 
     def _setup(self):
         self._set("weights", V.vector("weights", self.weights, self.dim, positive_entries=True))
@@ -72,7 +74,7 @@ class L1(Problem):
     def _value(self, z):
         r = z - self.center
         np.abs(r, out=r)
-        return r @ self.weights
+        return np.einsum("ij,j->i", r, self.weights)
 
     kernel_gradient: ClassVar[GradientPiece] = GradientPiece("nsign(z - p0) * p1")
 

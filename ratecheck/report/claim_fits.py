@@ -117,8 +117,9 @@ def plot_claim(verdict, results, *, title: str | None = None):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylabel(label)
-    if ax.get_yscale() == "log":
-        compact_log_labels(ax.yaxis)
+    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+        if scale == "log":
+            compact_log_labels(axis)
     ax.set_title(title or claim_title(claim), fontsize=10)
     ax.grid(True, alpha=0.3)
     legend_below(fig, ncols=1, title=note)
@@ -198,6 +199,7 @@ def plot_exponent_sweep(verdicts, cells, results, *, x: str, metric: str, horizo
             by_label.setdefault(method, [r for _, r in rows])
         ex.set_xscale("log")
         ex.set_yscale("log")
+        compact_log_labels(ex.xaxis)
         compact_log_labels(ex.yaxis)
         ex.set_title(f"${axis_symbol(x)}={format_value(value)}$", fontsize=10)
         ex.set_xlabel("horizon $T$")

@@ -121,16 +121,32 @@ def panel_titles(values_list, leading=None) -> list[str]:
 
 
 class _CompactLogFormatter(LogFormatterSciNotation):
-    """matplotlib's choice of which minor log ticks to label, written as plain numbers."""
+    """matplotlib's choice of which log ticks to label, written by :func:`format_value` (plain numbers from
+    10⁻³ to 10⁴, ``a×10^k`` beyond) on an axis of at most two decades, so that major and minor labels read
+    alike; on an axis of more than half a decade only the minor ticks at 2 and 5 times a power of ten keep
+    a label (all of 2 .. 9 would run together)."""
 
     def __call__(self, x, pos=None):
-        return f"${format_value(x)}$" if super().__call__(x, pos) else ""
+        label = super().__call__(x, pos)
+        if not label or x <= 0:
+            return label
+        lo, hi = sorted(abs(v) for v in self.axis.get_view_interval())
+        decades = np.log10(hi / lo) if lo > 0 else np.inf
+        if not self.minor:      # powers of ten: as matplotlib writes them on a long axis
+            return label if decades > 2 else f"${format_value(x)}$"
+        mantissa = round(x / 10.0 ** np.floor(np.log10(x) + 1e-9))
+        return "" if decades > 0.5 and mantissa not in (2, 5) else f"${format_value(x)}$"
 
 
 def compact_log_labels(axis) -> None:
-    """Label the minor ticks of a log ``axis`` (those matplotlib chooses to label on a short range) as plain
-    numbers (``0.4``, ``3``) instead of ``4\\times10^{-1}``; call after the scale is set."""
-    axis.set_minor_formatter(_CompactLogFormatter(labelOnlyBase=False))
+    """Label a log ``axis``'s ticks by :class:`_CompactLogFormatter`: majors and the minor ticks matplotlib
+    labels on a short range, as ``0.4``, ``3``, ``10``, ``2\\times10^{4}``; call after the scale is set."""
+    major = _CompactLogFormatter(labelOnlyBase=True)
+    major.minor = False
+    minor = _CompactLogFormatter(labelOnlyBase=False)
+    minor.minor = True
+    axis.set_major_formatter(major)
+    axis.set_minor_formatter(minor)
 
 
 def short_title(name: str, reference: str | None = None) -> str:

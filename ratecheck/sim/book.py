@@ -114,7 +114,7 @@ def records_regret(problem, consts: dict) -> bool:
 class Book:
     """Per-replicate bookkeeping shared by the engines: running metrics, divergence, records."""
 
-    def __init__(self, problem, consts: dict, grid: np.ndarray, reps: int, running: bool,
+    def __init__(self, problem, consts: dict, grid: np.ndarray, reps: int, running: bool | str,
                  certificate: bool, carry: dict | None = None):
         self.problem, self.consts, self.grid = problem, consts, grid
         self.running, self.certificate = running, certificate
@@ -132,8 +132,9 @@ class Book:
         if running:
             self.run_min = np.full(reps, np.inf)
             self.run_sum = np.zeros(reps)
-            self.run_min_gap = np.full(reps, np.inf) if consts["f_star"] is not None else None
-            self.run_sum_gap = np.zeros(reps) if records_regret(problem, consts) else None
+            values = running is True          # running="gradient": no value per step
+            self.run_min_gap = np.full(reps, np.inf) if values and consts["f_star"] is not None else None
+            self.run_sum_gap = np.zeros(reps) if values and records_regret(problem, consts) else None
 
     def carry(self) -> dict:
         out = {"alive": self.alive, "diverged_step": self.diverged_step, "records": self.records}

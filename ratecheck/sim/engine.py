@@ -53,7 +53,7 @@ class Task:
     optimizer: Optimizer
     steps: int
     grid: np.ndarray
-    running: bool
+    running: bool | str          # True, False or "gradient" (see ratecheck.simulate)
     certificate: bool
     block_size: int
     x0: np.ndarray            # (rows of this part, dim)

@@ -8,8 +8,10 @@ The kernel runs a chunk of steps for the replicates (rows) r0 .. r1−1 of a blo
 independent, so threads may split a block's rows: ``Task.threads``). The random numbers are those of
 the NumPy engine (drawn ahead, per block, in a background thread: ``engine.Prefetch``); the step
 sizes and other per-step numbers come from the optimizer's ``kernel_scalars``, computed in Python.
-The reductions over coordinates of the running metrics (‖∇F‖² at the iterate) are left to NumPy,
-computed after the kernel on the vectors it stored. Those of the certificate, needed at every step,
+The reductions over coordinates of the running metrics (‖∇F‖² and F at the iterate) are left to
+NumPy, computed after the kernel on the vectors it stored, then folded step after step into the
+running min and sum (of F − F* too: ``min_gap``, and ``avg_gap`` of the regret families) in the NumPy
+engine's order; F must then be ``rowwise``. Those of the certificate, needed at every step,
 and of clip="global" run in the kernel, as copies of NumPy's own summation orders
 (:mod:`ratecheck.sim.reductions`), which are checked against NumPy at first use: where they differ,
 such runs go to the NumPy engine. ``math.sin`` is the C library's, as NumPy's is; for small
@@ -61,7 +63,7 @@ def reduces_rows(step, optimizer, dim: int) -> bool:
     return bool(eval(step.row_when, {"__builtins__": {}}, {**names, "dim1": False}))
 
 
-def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str | None:
+def unsupported(problem, optimizer, *, running: bool | str, certificate: bool) -> str | None:
     """Why the numba engine does not apply (None when it does)."""
     if numba is None:
         return "numba is not installed (pip install 'ratecheck[fast]')"
@@ -70,9 +72,7 @@ def unsupported(problem, optimizer, *, running: bool, certificate: bool) -> str 
         return f"no kernel for problem {getattr(problem, 'name', type(problem).__name__)!r}"
     if piece.uses_sin and numba.config.USING_SVML:  # pragma: no cover - icc_rt installed
         return "numba uses Intel SVML here, whose sin rounds differently from NumPy's"
-    if running and getattr(problem, "regret", False):
-        return "the kernel does not record avg_gap (the running average of F − F*)"
-    if not getattr(problem, "rowwise", False) and running:
+    if not getattr(problem, "rowwise", False) and running is True:
         return "the running minimum of F − F* of a problem that is not rowwise is computed on all rows at once"
     step = compiled_step(optimizer)
     if step is None:
@@ -178,7 +178,10 @@ def _after(GX, X, book, sl, running, keep_x, problem, consts, r0, r1) -> None:
             for a in range(0, n, step):
                 b = min(n, a + step)
                 vals = problem.value(X[a:b, r0:r1].reshape((b - a) * w, dim)).reshape(b - a, w)
-                _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
+                if book.run_sum_gap is None:
+                    _min_recurrence(book.run_min_gap[rows], vals - consts["f_star"])
+                else:    # regret families: avg_gap's sum Σ (F(x_s) − F*), step after step as Book.running_step
+                    _running_recurrence(book.run_min_gap[rows], book.run_sum_gap[rows], vals - consts["f_star"])
 
 
 def _flat(n_max: int, rows: int, dim: int, on: bool):
@@ -222,11 +225,11 @@ def run(task: _engine.Task):
     lo, hi = (np.ascontiguousarray(box[0], dtype=float), np.ascontiguousarray(box[1], dtype=float)) \
         if box is not None else (np.zeros(1), np.zeros(1))
     consts = book.consts
-    keep_x = task.running and consts["f_star"] is not None
+    keep_x = task.running is True and consts["f_star"] is not None
     out_kind = 0 if output is None else (2 if optimizer.output_source == "query" else 1)
     cert = output is not None and task.certificate
     width = max(sl.stop - sl.start for sl in slices)
-    GXf = _flat(prefetch.k, width, dim, task.running)
+    GXf = _flat(prefetch.k, width, dim, bool(task.running))
     Xf = _flat(prefetch.k, width, dim, keep_x)
     dummy2, dummy3 = np.zeros((1, 1)), np.zeros((1, 1, 1))
     mean = output.mean if output is not None else None
@@ -234,7 +237,7 @@ def run(task: _engine.Task):
     # the certificate's per-replicate accumulators, as the kernel's CS rows: the spread, then the time sums
     cert_rows = [output.spread] + [output.sums[key] for key in output.SUMS] if cert else []
     tile = max(1, TILE_BYTES // (8 * dim * 6))      # rows whose x, m, v, ... fit in the tile
-    flags = int(oflags | RUNNING * task.running | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
+    flags = int(oflags | RUNNING * bool(task.running) | KEEP_X * keep_x | BOX * (box is not None) | SCALED * scaled
                 | SAME_EXACT * same_exact | CERT * cert | OUT_ITERATE * (out_kind == 1) | OUT_QUERY * (out_kind == 2)
                 | DIM1 * (dim == 1 and not hasattr(piece, "source")) | FAST_SIN * (piece.uses_sin and sin_agrees()))
 

@@ -52,7 +52,7 @@ PROGRESS_EVERY = 1.0
 PROGRESS_MAX = 10.0
 
 
-def choose_engine(engine, problem, optimizer, *, work: int, running: bool, certificate: bool,
+def choose_engine(engine, problem, optimizer, *, work: int, running: bool | str, certificate: bool,
                   dtype: str = "float64", steps: int = 0) -> str:
     """The engine that runs this request: ``engine`` itself (``ValueError`` where it does not apply,
     saying what to use instead), or for ``"auto"`` the fastest that applies at ``work``

@@ -57,7 +57,7 @@ not depend on the rows around it, so the bits do not change either. Gaussian noi
 a compiled copy of NumPy's own algorithm (:mod:`ratecheck.sim.normal`; the same numbers, checked
 against NumPy when first used) when numba is installed. Only problems whose rows
 are computed independently of each other are split (``rowwise``: every built-in family but
-``robust_regression`` and ``l1``, whose BLAS products round a row differently depending on how
+``robust_regression``, whose BLAS products round a row differently depending on how
 many rows are multiplied together; a user-defined problem opts in with ``rowwise = True``);
 the others run in one process whatever ``workers`` says.
 
@@ -133,7 +133,7 @@ DTYPES = ("float64", "float32")
 SNAPSHOT_EVERY = 60.0
 
 
-def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
+def metric_names(problem, optimizer: Optimizer, *, running: bool | str = True,
                  certificate: bool | None = None) -> list[str]:
     """The metric names :func:`simulate` records for this problem and optimizer."""
     consts = _engine.constants(problem)
@@ -143,7 +143,9 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
     point += ["theta"] if int(problem.dim) == 1 else []
     names = list(point)
     if running:
-        names += ["min_grad_norm_sq", "avg_grad_norm_sq"] + (["min_gap"] if consts["f_star"] is not None else [])
+        names += ["min_grad_norm_sq", "avg_grad_norm_sq"]
+    if running is True:
+        names += ["min_gap"] if consts["f_star"] is not None else []
         names += ["avg_gap"] if _engine.records_regret(problem, consts) else []
     if optimizer.output != "iterate":
         names += [f"out_{n}" for n in point]
@@ -154,7 +156,7 @@ def metric_names(problem, optimizer: Optimizer, *, running: bool = True,
 
 
 def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed,
-             x0=None, checkpoints=None, n_checkpoints: int = 40, running: bool = True,
+             x0=None, checkpoints=None, n_checkpoints: int = 40, running: bool | str = True,
              certificate: bool | None = None, block_size: int = DEFAULT_BLOCK_SIZE,
              workers=1, engine: str = "auto", dtype: str = "float64", snapshot=None,
              snapshot_every: float = SNAPSHOT_EVERY, resume: bool = False, progress=None) -> SimulationResult:
@@ -174,9 +176,11 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
         Start; default ``problem.initial_point()`` (zeros for a user object without it).
     checkpoints : sequence of int, optional
         Steps at which metrics are recorded; default ``n_checkpoints`` log-spaced steps.
-    running : bool
-        Track running min/average of ‖∇F‖² (and min of F − F*) over every step
-        (one exact gradient per step).
+    running : bool or "gradient"
+        Track running min/average of ‖∇F‖² (and min of F − F*, and for an online family the
+        average regret ``avg_gap``) over every step: one exact gradient and one value per step.
+        ``"gradient"``: only those of ‖∇F‖² (no value per step, which can cost as much as the
+        rest of a step when F calls ``sin``).
     certificate : bool, optional
         Track the (λ,ε) certificate at the output point (default: when the optimizer
         outputs an average or EMA).
@@ -218,8 +222,8 @@ def simulate(problem, optimizer: Optimizer, *, steps: int, replicates: int, seed
     description = describe_problem(problem, replicates)
     block_size = V.integer("block_size", block_size, low=1)
     dtype = V.choice("dtype", dtype, DTYPES)
-    if not isinstance(running, bool):
-        raise TypeError(f"running must be True or False, got {short_repr(running)}")
+    if not (isinstance(running, bool) or running == "gradient"):
+        raise TypeError(f"running must be True, False or 'gradient', got {short_repr(running)}")
     if certificate is not None and not isinstance(certificate, bool):
         raise TypeError(f"certificate must be True, False or None, got {short_repr(certificate)}")
     if not isinstance(resume, bool):
