@@ -56,10 +56,10 @@ leave over: with one block on two cores, one process and two threads); a row's a
 not depend on the rows around it, so the bits do not change either. Gaussian noise is drawn by
 a compiled copy of NumPy's own algorithm (:mod:`ratecheck.sim.normal`; the same numbers, checked
 against NumPy when first used) when numba is installed. Only problems whose rows
-are computed independently of each other are split (``rowwise``: every built-in family but
-``robust_regression``, whose BLAS products round a row differently depending on how
-many rows are multiplied together; a user-defined problem opts in with ``rowwise = True``);
-the others run in one process whatever ``workers`` says.
+are computed independently of each other are split (``rowwise``: every built-in family, whose
+products with data are sums in a fixed order, not BLAS calls that round a row differently
+depending on how many rows are multiplied together; a user-defined problem opts in with
+``rowwise = True``); the others run in one process whatever ``workers`` says.
 
 Divergence
 ----------
