@@ -20,7 +20,7 @@ import scipy.stats as _st
 from .. import validate as V
 
 __all__ = ["CENTERS", "METHODS", "CI_METHODS", "generator", "checkpoints_array", "surviving_columns",
-           "check_options", "center_of", "log_positive", "slopes", "line_fit", "fit_message"]
+           "check_options", "window_options", "center_of", "log_positive", "slopes", "line_fit", "fit_message"]
 
 CENTERS = ("mean", "median")
 METHODS = ("ols", "theil_sen")
@@ -77,6 +77,17 @@ def check_options(center, method, ci_method, n_boot, confidence, min_replicates)
     V.integer("n_boot", n_boot, low=10)
     V.real("confidence", confidence, low=0.0, high=1.0, low_open=True, high_open=True)
     return V.integer("min_replicates", min_replicates, low=1)
+
+
+def window_options(min_points, burn_in, precision, floor_factor, plateau_frac, tail, slope_tol) -> dict:
+    """The automatic window's options, checked, as keywords of :func:`ratecheck.rates.curve.fit_curve`."""
+    return {"min_points": V.integer("min_points", min_points, low=3),
+            "burn_in": V.real("burn_in", burn_in, low=0.0, high=1.0, high_open=True),
+            "precision": V.positive("precision", precision),
+            "floor_factor": V.real("floor_factor", floor_factor, low=1.0),
+            "plateau_frac": V.nonnegative("plateau_frac", plateau_frac),
+            "tail": V.real("tail", tail, low=0.0, high=1.0, low_open=True),
+            "slope_tol": V.nonnegative("slope_tol", slope_tol)}
 
 
 # ---------------------------------------------------------------------------- vectorized pieces

@@ -6,11 +6,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RateFit", "ComplexityFit", "LinearRateFit"]
+__all__ = ["Interval", "RateFit", "ComplexityFit", "LinearRateFit"]
+
+
+class Interval:
+    """What the fits share: ``ci``, an interval, and whether it contains a value."""
+
+    ci: tuple
+
+    def covers(self, value) -> bool:
+        """Whether the interval contains ``value`` (a number or a sympy Rational)."""
+        v = float(value)
+        return bool(self.ci[0] <= v <= self.ci[1])
 
 
 @dataclass(frozen=True)
-class RateFit:
+class RateFit(Interval):
     r"""A fitted power law :math:`c(t) \approx e^{\text{intercept}}\,t^{\text{exponent}}` with its CI.
 
     Attributes
@@ -86,11 +97,6 @@ class RateFit:
     def width(self) -> float:
         return self.ci[1] - self.ci[0]
 
-    def covers(self, value) -> bool:
-        """Whether the interval contains ``value`` (a number or a sympy Rational)."""
-        v = float(value)
-        return bool(self.ci[0] <= v <= self.ci[1])
-
     def __str__(self) -> str:
         if not math.isfinite(self.exponent):
             return f"RateFit(no rate: {self.message})"
@@ -100,7 +106,7 @@ class RateFit:
 
 
 @dataclass(frozen=True)
-class ComplexityFit:
+class ComplexityFit(Interval):
     r"""Sample complexity :math:`T(\epsilon) \approx e^{\text{intercept}} (1/\epsilon)^{\text{exponent}}`.
 
     ``eps`` and ``hitting_times`` are the thresholds used and :math:`T(\epsilon)` of the center
@@ -126,13 +132,10 @@ class ComplexityFit:
     n_points: int
     message: str
 
-    def covers(self, value) -> bool:
-        v = float(value)
-        return bool(self.ci[0] <= v <= self.ci[1])
 
 
 @dataclass(frozen=True)
-class LinearRateFit:
+class LinearRateFit(Interval):
     r"""A geometric rate :math:`c(t) \approx e^{\text{intercept}} \rho^{t}` with a CI for ρ.
 
     ``rho`` is the contraction factor per step (``log_rho`` its log, the fitted slope of
@@ -161,6 +164,3 @@ class LinearRateFit:
     drift_ci: tuple = (math.nan, math.nan)
     plateau: float | None = None
 
-    def covers(self, value) -> bool:
-        v = float(value)
-        return bool(self.ci[0] <= v <= self.ci[1])

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .. import validate as V
-from .common import check_options, fit_message, surviving_columns
+from .common import check_options, fit_message, surviving_columns, window_options
 from .curve import fit_curve
 from .fits import LinearRateFit
 
@@ -27,15 +26,10 @@ def fit_linear_rate(checkpoints, values, *, center: str = "mean", method: str = 
     """
     min_replicates = check_options(center, method, ci_method, n_boot, confidence, min_replicates)
     t, x_rep, n_div = surviving_columns(checkpoints, values, min_replicates)
-    min_points = V.integer("min_points", min_points, low=3)
+    options = window_options(min_points, burn_in, precision, floor_factor, plateau_frac, tail, slope_tol)
     out = fit_curve(t, x_rep, "lin", center=center, method=method, window=window, n_boot=n_boot,
-                     confidence=confidence, rng=rng, ci_method=ci_method, min_points=min_points,
-                     burn_in=V.real("burn_in", burn_in, low=0.0, high=1.0, high_open=True),
-                     precision=V.positive("precision", precision),
-                     floor_factor=V.real("floor_factor", floor_factor, low=1.0),
-                     plateau_frac=V.nonnegative("plateau_frac", plateau_frac),
-                     tail=V.real("tail", tail, low=0.0, high=1.0, low_open=True),
-                     slope_tol=V.nonnegative("slope_tol", slope_tol), relative_tol=True, min_decades=0.0)
+                     confidence=confidence, rng=rng, ci_method=ci_method, **options, relative_tol=True,
+                     min_decades=0.0)
     notes = out.pop("notes")
     slope = out.pop("slope")
     lo, hi = out.pop("ci")
