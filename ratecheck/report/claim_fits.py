@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..claims import values
+from ..claims.rate import log_factor
 from .curves import plot_stationarity, summary_text
 from .style import (CERTIFICATE_LABELS, METRIC_LABELS, axis_symbol, compact_log_labels, format_value,
                     legend_below, panel_title, series_style, wrapped)
@@ -110,10 +111,15 @@ def plot_claim(verdict, results, *, title: str | None = None):
         x = np.asarray(x, dtype=float)
         if fit.correction:
             x = np.geomspace(fit.window[0], fit.window[1], 50)
+        # an upper bound with a log factor fits the metric divided by (1 + ln t)^p: both lines are drawn
+        # multiplied back, over the data they describe
+        power = claim.log_power() if hasattr(claim, "log_power") else 0
+        factor = log_factor(x, power)
+        times = rf" $\times\,(1 + \ln t)^{{{power}}}$" if power else ""
         line = fit.curve(x)
-        ax.plot(x, line, label=fit_label("slope", fit), **fitted)
+        ax.plot(x, line * factor, label=fit_label("slope", fit) + times, **fitted)
         k = -1 if fit.correction else 0  # a corrected fit is asymptotically right: anchor at the far end
-        ax.plot(x, line[k] * (x / x[k]) ** pred, label=f"theory: slope {pred:.3g}", **theory)
+        ax.plot(x, line[k] * (x / x[k]) ** pred * factor, label=f"theory: slope {pred:.3g}" + times, **theory)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylabel(label)
